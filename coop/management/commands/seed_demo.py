@@ -1,0 +1,33 @@
+"""Load the demo cooperatives (hageland, meetjesland); deterministic, idempotent, never in production."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from coop.demo import data
+
+# Later issues append their own seeders; each takes the parsed regions.json and is idempotent.
+SEEDERS = [
+    "coop.demo.people.seed",
+]
+
+
+def _load(dotted: str):
+    from importlib import import_module
+
+    module, func = dotted.rsplit(".", 1)
+    return getattr(import_module(module), func)
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo cooperatives, people and data. Running it twice changes nothing."
+
+    def handle(self, *args, **options):
+        if getattr(settings, "IS_PRODUCTION", False):
+            raise CommandError("seed_demo is refused under production settings.")
+        region = data.regions()
+        with transaction.atomic():
+            for dotted in SEEDERS:
+                self.stdout.write(f"seeding {dotted} ...")
+                _load(dotted)(region)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is 'korteketen'."))

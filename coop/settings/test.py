@@ -1,0 +1,29 @@
+"""Test settings: real PostgreSQL and Redis (never SQLite), fast hashing, in-memory e-mail."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A separate Redis database so the test suite never touches a running demo's queues.
+TEST_REDIS_URL = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/9")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL}}
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_RESULT_BACKEND = TEST_REDIS_URL
+# Each test run gets its own key prefix, so two runs (or a developer's and CI's) never steal each
+# other's tasks; the worker started by the tests inherits it through the environment.
+TEST_CELERY_KEYPREFIX = env("TEST_CELERY_KEYPREFIX", default=f"kktest-{os.getpid()}-")
+os.environ["TEST_CELERY_KEYPREFIX"] = TEST_CELERY_KEYPREFIX
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX, "visibility_timeout": 3600}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX}
+# WhiteNoise serves collected files; tests use the finders instead.
+MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_RATE_LIMITS = False

@@ -1,0 +1,57 @@
+"""A real Celery worker process for integration tests: same broker (Redis), same test database."""
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from coop.celery import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = db.get("HOST") or ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    if host.startswith("/"):  # a unix socket directory (embedded PostgreSQL)
+        return f"postgres://{auth}/{db['NAME']}?host={host}{'&port=' + str(db['PORT']) if db.get('PORT') else ''}"
+    return f"postgres://{auth}{host}{port}/{db['NAME']}"
+
+
+@contextmanager
+def running_worker(queues: str = "default,documents,routing", concurrency: int = 1):
+    """Start `celery worker` on the test database and wait until it answers a ping."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coop.settings.test", "DATABASE_URL": _database_url(),
+           "TEST_CELERY_KEYPREFIX": settings.TEST_CELERY_KEYPREFIX}
+    hostname = f"testworker-{os.getpid()}@%h"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "coop", "worker", "-Q", queues, "-c", str(concurrency),
+         "-P", "prefork", "--without-gossip", "--without-mingle", "-n", hostname, "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError("the Celery worker exited:\n" + proc.stdout.read())
+            if app.control.ping(timeout=0.5):
+                break
+        else:
+            raise RuntimeError("the Celery worker did not answer within 60 s")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
