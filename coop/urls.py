@@ -18,6 +18,7 @@ from members import views as members_views
 coop_api_patterns = [
     path("members/", members_api.MemberListAPI.as_view(), name="api_member_list"),
     path("jobs/<int:job_id>/", JobDetailAPI.as_view(), name="api_job_detail"),
+    path("", include("catalog.api_urls")),
 ]
 
 coop_page_patterns = [
@@ -29,6 +30,8 @@ coop_page_patterns = [
     path("jobs/worker-check/", views.worker_check_start, name="worker_check_start"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
+    path("", include("catalog.urls_public")),
+    path("producer/", include("catalog.urls_portal")),
 ]
 
 urlpatterns = [

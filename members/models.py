@@ -79,6 +79,9 @@ class Membership(models.Model):
     user = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="memberships")
     roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True,
                        verbose_name=_("roles"))
+    business_account = models.ForeignKey("members.BusinessAccount", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="memberships",
+                                         verbose_name=_("buys for"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(coop="coop")
@@ -137,3 +140,104 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.coop}"
+
+
+class Weekday(models.TextChoices):
+    MON = "mon", _("Monday")
+    TUE = "tue", _("Tuesday")
+    WED = "wed", _("Wednesday")
+    THU = "thu", _("Thursday")
+    FRI = "fri", _("Friday")
+    SAT = "sat", _("Saturday")
+    SUN = "sun", _("Sunday")
+
+
+class Producer(models.Model):
+    """A farm's profile in one cooperative (one per producer membership)."""
+
+    class VatStatus(models.TextChoices):
+        NORMAL = "normal", _("normal VAT regime")
+        FLAT_RATE = "flat_rate_farmer", _("agricultural flat-rate scheme")
+        SMALL_BUSINESS = "small_business_exempt", _("exempt small business")
+
+    class DeliveryMode(models.TextChoices):
+        BRINGS = "brings_to_hub", _("brings the goods to the hub")
+        COLLECTED = "collected", _("goods must be collected")
+
+    coop = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="producers", db_index=True)
+    membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="producer")
+    key = models.SlugField(_("code"), max_length=60, help_text=_("Stable short code, unique in the coop."))
+    farm_name = models.CharField(_("farm name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="producers/", blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10)
+    city = models.CharField(_("municipality"), max_length=100)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=20, blank=True)
+    vat_status = models.CharField(_("VAT status"), max_length=30, choices=VatStatus.choices,
+                                  default=VatStatus.NORMAL)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    organic_control_body = models.CharField(_("organic control body"), max_length=20, blank=True,
+                                            help_text=_("e.g. BE-BIO-01 (Certisys)"))
+    organic_certificate_valid_until = models.DateField(_("organic certificate valid until"), null=True,
+                                                       blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    delivery_mode = models.CharField(_("delivery to the hub"), max_length=20, choices=DeliveryMode.choices,
+                                     default=DeliveryMode.BRINGS)
+    delivery_days = ArrayField(models.CharField(max_length=3, choices=Weekday.choices), default=list,
+                               blank=True, verbose_name=_("delivery days"))
+    delivery_earliest = models.TimeField(_("earliest delivery/collection time"), null=True, blank=True)
+    delivery_latest = models.TimeField(_("latest delivery/collection time"), null=True, blank=True)
+    service_minutes = models.PositiveSmallIntegerField(_("minutes needed at the hub or farm"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager(coop="coop")
+
+    class Meta:
+        verbose_name = _("producer")
+        verbose_name_plural = _("producers")
+        ordering = ["farm_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["coop", "key"], name="producer_key_unique_per_coop"),
+            models.CheckConstraint(
+                condition=models.Q(delivery_earliest__isnull=True) | models.Q(delivery_latest__isnull=True)
+                | models.Q(delivery_earliest__lt=models.F("delivery_latest")),
+                name="producer_delivery_window_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.farm_name
+
+    @property
+    def is_organic(self) -> bool:
+        return bool(self.organic_control_body)
+
+
+class BusinessAccount(models.Model):
+    """A professional customer (school, care home, restaurant); its people are memberships with `business`."""
+
+    coop = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="business_accounts",
+                             db_index=True)
+    key = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("company name"), max_length=200)
+    enterprise_number = models.CharField(_("enterprise number"), max_length=20, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    invoice_email = models.EmailField(_("invoicing e-mail"), blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ScopedManager(coop="coop")
+
+    class Meta:
+        verbose_name = _("business account")
+        verbose_name_plural = _("business accounts")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["coop", "key"], name="business_key_unique_per_coop")]
+
+    def __str__(self):
+        return self.name

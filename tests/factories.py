@@ -63,3 +63,70 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invited{n}@example.org")
     roles = factory.LazyFunction(lambda: [Role.CONSUMER.value])
     expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
+
+
+# --- catalogue -------------------------------------------------------------------------------------------
+
+class ProducerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.Producer"
+
+    coop = factory.SubFactory(CooperativeFactory)
+    membership = factory.SubFactory(MembershipFactory, coop=factory.SelfAttribute("..coop"),
+                                    roles=["producer"])
+    key = factory.Sequence(lambda n: f"farm-{n}")
+    farm_name = factory.Sequence(lambda n: f"Hoeve {n}")
+    postcode = "3210"
+    city = "Lubbeek"
+    latitude = "50.88000"
+    longitude = "4.84000"
+
+
+class BusinessAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.BusinessAccount"
+
+    coop = factory.SubFactory(CooperativeFactory)
+    key = factory.Sequence(lambda n: f"kitchen-{n}")
+    name = factory.Sequence(lambda n: f"Keuken {n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Category"
+
+    coop = factory.SubFactory(CooperativeFactory)
+    slug = factory.Sequence(lambda n: f"cat-{n}")
+    name_nl = factory.Sequence(lambda n: f"Categorie {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A sellable product: allergens declared (all absent) and a producer price from 2026-01-01."""
+
+    class Meta:
+        model = "catalog.Product"
+        skip_postgeneration_save = True
+
+    coop = factory.SubFactory(CooperativeFactory)
+    producer = factory.SubFactory(ProducerFactory, coop=factory.SelfAttribute("..coop"))
+    category = factory.SubFactory(CategoryFactory, coop=factory.SelfAttribute("..coop"))
+    sku = factory.Sequence(lambda n: f"SKU-{n}")
+    name_nl = factory.Sequence(lambda n: f"Product {n}")
+    sell_unit = "piece"
+    price_unit = "piece"
+    est_weight_kg = "0.500"
+
+    @factory.post_generation
+    def price(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from catalog.allergens import ALLERGEN_CODES
+        from catalog.models import ProducerPrice
+        from catalog.services import product_declare_allergens
+
+        ProducerPrice.objects.create(coop=obj.coop, product=obj, price=extracted or "2.00",
+                                     valid_from=datetime(2026, 1, 1, tzinfo=ZoneInfo("Europe/Brussels")))
+        product_declare_allergens(product=obj, answers=dict.fromkeys(ALLERGEN_CODES, "absent"))

@@ -9,6 +9,8 @@ from coop.demo import data
 # Later issues append their own seeders; each takes the parsed regions.json and is idempotent.
 SEEDERS = [
     "coop.demo.people.seed",
+    "coop.demo.producers.seed",
+    "catalog.demo.seed",
 ]
 
 
