@@ -1,5 +1,7 @@
 """The tenant (`Cooperative`) and tenant-wide infrastructure (`Job` progress of long tasks)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +35,7 @@ class Cooperative(models.Model):
                                         choices=settings.LANGUAGES, default="nl")
     # Placeholder for the catalogue issue: the coop's default margin on producer prices, in percent.
     default_margin_percent = models.DecimalField(_("default margin (%)"), max_digits=5, decimal_places=2,
-                                                 default=25)
+                                                 default=Decimal("25.00"))
     is_listed = models.BooleanField(_("listed on the home page"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -55,7 +55,7 @@ def vat_percent(vat_class: str, on: date | None = None) -> Decimal:
 
 
 def add_vat(net: Decimal, percent: Decimal) -> Decimal:
-    return round_amount(net * (1 + percent / 100))
+    return round_amount(Decimal(net) * (1 + Decimal(percent) / 100))
 
 
 def vat_of(net_sum: Decimal, percent: Decimal) -> Decimal:
@@ -64,4 +64,41 @@ def vat_of(net_sum: Decimal, percent: Decimal) -> Decimal:
 
 
 def with_margin(price: Decimal, margin_percent: Decimal) -> Decimal:
-    return round_amount(price * (1 + margin_percent / 100))
+    return round_amount(Decimal(price) * (1 + Decimal(margin_percent) / 100))
+
+
+@dataclass(frozen=True)
+class RateTotal:
+    percent: Decimal
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    by_rate: tuple[RateTotal, ...]
+
+
+def document_totals(lines: list[tuple[Decimal, Decimal]], *, prices_include_vat: bool) -> Totals:
+    """Totals of (rounded line amount, VAT percent) pairs.
+
+    Business documents (prices excl. VAT) follow EN 16931: VAT per rate = round(sum of nets x rate).
+    Consumer documents (prices incl. VAT, what the shop shows) keep the gross the customer saw:
+    per rate, net = round(gross / (1 + rate)) and VAT = gross - net, so the price shown is the price charged.
+    """
+    per_rate: dict[Decimal, Decimal] = {}
+    for amount, percent in lines:
+        per_rate[Decimal(percent)] = per_rate.get(Decimal(percent), ZERO) + amount
+    rates = []
+    for percent, amount in sorted(per_rate.items()):
+        if prices_include_vat:
+            net = round_amount(amount / (1 + percent / 100))
+            rates.append(RateTotal(percent, net, amount - net))
+        else:
+            rates.append(RateTotal(percent, amount, vat_of(amount, percent)))
+    net = sum((r.net for r in rates), ZERO)
+    vat = sum((r.vat for r in rates), ZERO)
+    return Totals(net=net, vat=vat, gross=net + vat, by_rate=tuple(rates))

@@ -130,3 +130,33 @@ class ProductFactory(factory.django.DjangoModelFactory):
         ProducerPrice.objects.create(coop=obj.coop, product=obj, price=extracted or "2.00",
                                      valid_from=datetime(2026, 1, 1, tzinfo=ZoneInfo("Europe/Brussels")))
         product_declare_allergens(product=obj, answers=dict.fromkeys(ALLERGEN_CODES, "absent"))
+
+
+# --- orders ----------------------------------------------------------------------------------------------
+
+def open_cycle(coop, *, days_to_cutoff: int = 2, name: str = "Week test"):
+    """An open cycle whose cut-off is in the future, with one served pickup point."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import CyclePickupPoint, OrderCycle, PickupPoint
+
+    now = timezone.now()
+    cycle = OrderCycle.objects.create(coop=coop, name=name, opens_at=now - timedelta(days=1),
+                                      cutoff_at=now + timedelta(days=days_to_cutoff),
+                                      delivery_date=(now + timedelta(days=days_to_cutoff + 2)).date(),
+                                      status=OrderCycle.Status.OPEN)
+    point = PickupPoint.objects.create(coop=coop, key=f"pp-{cycle.pk}", name=f"Afhaalpunt {coop.slug}",
+                                       postcode="3000", city="Leuven", capacity_orders=100)
+    CyclePickupPoint.objects.create(coop=coop, cycle=cycle, pickup_point=point, capacity=100,
+                                    pickup_from=now + timedelta(days=days_to_cutoff + 2),
+                                    pickup_until=now + timedelta(days=days_to_cutoff + 2, hours=3))
+    return cycle
+
+
+def offer_for(cycle, product, cap=None, price=None):
+    from orders.models import Offer
+
+    return Offer.objects.create(coop=cycle.coop, cycle=cycle, product=product, producer=product.producer,
+                                quantity_cap=cap, remaining=cap, price=price)

@@ -34,3 +34,34 @@ URL_KWARG_FILLERS = {
     "category_id": lambda w: w.extra["category"].pk,
     "business_account_id": lambda w: w.extra["business_account"].pk,
 }
+
+
+def build_orders(world) -> None:
+    from orders.models import DeliveryZone
+    from orders.services.ordering import Destination, order_place
+    from tests import factories
+
+    coop = world.coop
+    cycle = factories.open_cycle(coop)
+    offer = factories.offer_for(cycle, world.extra["product"], cap=50)
+    slot = cycle.pickup_points.get()
+    zone = DeliveryZone.objects.create(coop=coop, name=f"Zone {coop.slug}", postcodes=["3000"], fee="4.50",
+                                       window_from="16:00", window_until="20:00")
+    from django_scopes import scope
+
+    with scope(coop=coop):
+        order = order_place(customer=world.member, cycle_id=cycle.pk, lines=[{"offer": offer.pk, "quantity": 2}],
+                            destination=Destination("pickup", pickup_id=slot.pk))
+    world.extra.update(cycle=cycle, offer=offer, pickup_slot=slot, pickup_point=slot.pickup_point,
+                       delivery_zone=zone, order=order)
+    world.extra["private"].append(order.payment_reference)
+
+
+WORLD_BUILDERS.append(build_orders)
+URL_KWARG_FILLERS.update({
+    "cycle_id": lambda w: w.extra["cycle"].pk,
+    "offer_id": lambda w: w.extra["offer"].pk,
+    "order_id": lambda w: w.extra["order"].pk,
+    "pickup_point_id": lambda w: w.extra["pickup_point"].pk,
+    "delivery_zone_id": lambda w: w.extra["delivery_zone"].pk,
+})

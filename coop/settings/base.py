@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "catalog.leaflet_static.LeafletStaticConfig",  # django-leaflet's static files, no GDAL needed
     "coop",
     "members",
     "catalog",
@@ -176,7 +177,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # One scan a minute; what is due (open, close, place standing orders) is decided from the database.
+    "orders-tick": {"task": "orders.tick_all", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -27,3 +27,6 @@ STORAGES = {
 }
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_RATE_LIMITS = False
+
+# A test database per test run, so that several runs on one machine (developers, CI) never collide.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=f"test_korteketen_{os.getpid()}")}  # noqa: F405

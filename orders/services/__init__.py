@@ -1,0 +1,1 @@
+"""Writes of the week, split by subject: cycles, offers, ordering, payments."""

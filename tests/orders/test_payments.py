@@ -1,0 +1,103 @@
+"""OGM check digits, the EPC QR payload, and matching bank statements (CAMT.053, CODA) on the OGM."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django_scopes import scope
+
+from coop.bank import StatementError, parse_camt053, parse_coda, parse_statement
+from coop.payments import epc_qr_payload, epc_qr_svg, ogm_display, ogm_from_base
+from orders.models import Order, Payment
+from orders.services.payments import payment_record, payments_import_statement
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize(("base", "ogm"), [(1234567890, "123456789002"), (2026000042, "202600004236"),
+                                           (97, "000000009797")])
+def test_ogm_check_digits_from_the_worked_examples(base, ogm):
+    assert ogm_from_base(base) == ogm
+
+
+def test_ogm_display():
+    assert ogm_display("123456789002") == "+++123/4567/89002+++"
+
+
+def test_epc_qr_payload_has_the_ogm_as_structured_reference():
+    payload = epc_qr_payload(name="Voedselcoöperatie Hageland", iban="BE37000100000128", amount=Decimal("42.50"),
+                             ogm="202600004236")
+    lines = payload.split("\n")
+    assert lines[:4] == ["BCD", "002", "2", "SCT"]
+    assert lines[5:8] == ["Voedselcoöperatie Hageland", "BE37000100000128", "EUR42.5"]
+    assert lines[9] == "202600004236"  # line 10: structured remittance, no +++ or slashes
+    assert "<svg" in epc_qr_svg(name="X", iban="BE37000100000128", amount=Decimal("1.00"), ogm="202600004236")
+
+
+def camt(entries: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-20T10:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S1</Id><Acct><Id><IBAN>BE37000100000128</IBAN></Id></Acct>{entries}</Stmt></BkToCstmrStmt></Document>
+""".encode()
+
+
+def camt_entry(ref: str, amount: str, remittance: str, credit: bool = True) -> str:
+    return f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{"CRDT" if credit else "DBIT"}</CdtDbtInd>
+<Sts>BOOK</Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><ValDt><Dt>2026-11-20</Dt></ValDt><AcctSvcrRef>{ref}</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Jan Klant</Nm></Dbtr><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id>
+</DbtrAcct></RltdPties><RmtInf>{remittance}</RmtInf></TxDtls></NtryDtls></Ntry>"""
+
+
+def structured(ogm: str) -> str:
+    return (f"<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>BBA</Issr></Tp><Ref>{ogm}</Ref>"
+            "</CdtrRefInf></Strd>")
+
+
+def test_camt_import_matches_structured_and_free_text_ogm_once(world_a, world_b):
+    order = world_a.extra["order"]
+    ogm = order.payment_reference
+    half = (order.total_to_pay / 2).quantize(Decimal("0.01"))
+    rest = order.total_to_pay - half
+    data = camt(camt_entry("E1", str(half), structured(ogm))
+                + camt_entry("E2", str(rest), f"<Ustrd>bestelling +++{ogm[:3]}/{ogm[3:7]}/{ogm[7:]}+++</Ustrd>")
+                + camt_entry("E3", "9.99", "<Ustrd>geen referentie</Ustrd>")
+                + camt_entry("E4", "5.00", structured(ogm), credit=False)
+                + camt_entry("E5", "3.00", structured(world_b.extra["order"].payment_reference)))
+    fmt, entries = parse_statement(data)
+    assert fmt == "camt053" and len(entries) == 5
+    with scope(coop=world_a.coop):
+        report = payments_import_statement(entries=entries, source=Payment.Source.CAMT)
+        assert [o.pk for _, o in report.matched] == [order.pk, order.pk]
+        assert len(report.unmatched) == 3  # no reference, a debit, and coop B's order (not visible here)
+        order.refresh_from_db()
+        assert order.payment_status == Order.PaymentStatus.PAID and order.paid_amount == order.total_to_pay
+        again = payments_import_statement(entries=parse_camt053(data), source=Payment.Source.CAMT)
+        assert again.matched == [] and len(again.already_imported) == 2
+        assert Payment.objects.filter(order=order).count() == 2
+    with scope(coop=world_b.coop):
+        assert Payment.objects.count() == 0
+
+
+def test_coda_import_matches_the_structured_ogm(world_a):
+    order = world_a.extra["order"]
+    with scope(coop=world_a.coop):
+        Order.objects.filter(pk=order.pk).update(payment_reference="269021157996", total_to_pay="817.56")
+        report = payments_import_statement(entries=parse_coda((DATA / "febelfin-coda-sample.txt").read_bytes()),
+                                           source=Payment.Source.CODA)
+        assert [(e.amount, o.pk) for e, o in report.matched] == [(Decimal("817.56"), order.pk)]
+        order.refresh_from_db()
+        assert order.payment_status == Order.PaymentStatus.PAID
+
+
+def test_partial_manual_payment_and_bad_files(world_a):
+    order = world_a.extra["order"]
+    with scope(coop=world_a.coop):
+        payment_record(order_id=order.pk, amount="1.00", received_on=date(2026, 11, 20))
+        order.refresh_from_db()
+        assert order.payment_status == Order.PaymentStatus.PARTLY_PAID
+    with pytest.raises(StatementError):
+        parse_statement(b"hello")
+    with pytest.raises(StatementError):
+        parse_camt053(b"<not-camt/>")
