@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	  py=""; \
 	  for c in python3.13 python3.12 python3.11 python3; do \
-	    if command -v $$c >/dev/null && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	    if command -v $$c >/dev/null && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	      py=$$c; break; fi; \
 	  done; \
 	  if [ -z "$$py" ]; then echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)" >&2; exit 1; fi; \
