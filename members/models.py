@@ -83,6 +83,8 @@ class Membership(models.Model):
                                          on_delete=models.SET_NULL, related_name="memberships",
                                          verbose_name=_("buys for"))
     created_at = models.DateTimeField(auto_now_add=True)
+    # Removing a member keeps the row (orders and invoices point to it) but ends all access.
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
     objects = ScopedManager(coop="coop")
 

@@ -11,13 +11,13 @@ def memberships_of_user(user):
     """
     if not user.is_authenticated:
         return Membership.objects.none()
-    return (Membership.objects.with_scopes_disabled().filter(user=user, coop__is_active=True)
+    return (Membership.objects.with_scopes_disabled().filter(user=user, coop__is_active=True, left_at__isnull=True)
             .select_related("coop").order_by("coop__name"))
 
 
 def membership_list():
     """Members of the active cooperative, with their user, for the members page and API."""
-    return Membership.objects.select_related("user").order_by("user__email")
+    return Membership.objects.filter(left_at__isnull=True).select_related("user").order_by("user__email")
 
 
 def invitations_pending():

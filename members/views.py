@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coop.tenancy.access import coop_public, require_roles
 from members import selectors, services
 from members.forms import InvitationForm, InvitationSignupForm, MembershipRolesForm
-from members.models import MANAGER_ROLES, Invitation, Membership, User
+from members.models import MANAGER_ROLES, Invitation, User
 
 
 def _form_error(form, exc: ValidationError):
@@ -45,7 +45,7 @@ def member_list(request, coop_slug):
 @require_roles(*MANAGER_ROLES)
 @require_http_methods(["GET", "POST"])
 def member_edit(request, coop_slug, member_id):
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=member_id)
+    membership = get_object_or_404(selectors.membership_list(), pk=member_id)
     form = MembershipRolesForm(request.POST or None, initial={"roles": membership.roles})
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +63,7 @@ def member_edit(request, coop_slug, member_id):
 @require_roles(*MANAGER_ROLES)
 @require_POST
 def member_remove(request, coop_slug, member_id):
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=member_id)
+    membership = get_object_or_404(selectors.membership_list(), pk=member_id)
     try:
         services.membership_remove(membership_id=membership.pk, removed_by=request.membership)
     except ValidationError as exc:

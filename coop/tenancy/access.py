@@ -59,7 +59,7 @@ def load_coop_for_request(request, coop_slug: str, *, view, is_api: bool):
         raise Http404(_("Not found."))
     membership = None
     if user.is_authenticated:
-        membership = Membership.objects.with_scope(coop=coop).filter(user=user).first()
+        membership = Membership.objects.with_scope(coop=coop).filter(user=user, left_at__isnull=True).first()
     if membership is None and not public:
         raise Http404(_("Not found."))
     request.coop = coop

@@ -97,7 +97,7 @@ def test_remove_a_member_and_never_the_last_admin(client, world_a):
     client.force_login(world_a.admin)
     client.post(f"/{world_a.coop.slug}/members/{world_a.member.pk}/remove/")
     with scope(coop=world_a.coop):
-        assert not Membership.objects.filter(pk=world_a.member.pk).exists()
+        assert Membership.objects.get(pk=world_a.member.pk).left_at is not None  # kept for its orders
     client.post(f"/{world_a.coop.slug}/members/{world_a.admin_membership.pk}/remove/")
     with scope(coop=world_a.coop):
         assert Membership.objects.filter(pk=world_a.admin_membership.pk).exists()
@@ -113,3 +113,15 @@ def test_a_removed_member_loses_access_at_once(client, world_a):
     client.post(f"/{world_a.coop.slug}/members/{world_a.member.pk}/remove/")
     client.force_login(world_a.member.user)
     assert client.get(f"/api/v1/{world_a.coop.slug}/jobs/{world_a.job.pk}/").status_code == 404
+
+
+def test_a_removed_member_can_be_invited_back_with_fresh_roles(client, world_a, django_capture_on_commit_callbacks):
+    client.force_login(world_a.admin)
+    client.post(f"/{world_a.coop.slug}/members/{world_a.member.pk}/remove/")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _invite(client, world_a, world_a.member.user.email, ["driver"]).status_code == 302
+    client.force_login(world_a.member.user)
+    assert client.post(_accept_link(mail.outbox[-1])).status_code == 302
+    with scope(coop=world_a.coop):
+        back = Membership.objects.get(pk=world_a.member.pk)
+    assert back.left_at is None and back.roles == ["driver"]
