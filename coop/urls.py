@@ -19,6 +19,7 @@ coop_api_patterns = [
     path("members/", members_api.MemberListAPI.as_view(), name="api_member_list"),
     path("jobs/<int:job_id>/", JobDetailAPI.as_view(), name="api_job_detail"),
     path("", include("catalog.api_urls")),
+    path("", include("orders.api_urls")),
 ]
 
 coop_page_patterns = [
@@ -32,6 +33,8 @@ coop_page_patterns = [
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
     path("", include("catalog.urls_public")),
     path("producer/", include("catalog.urls_portal")),
+    path("", include("orders.urls_shop")),
+    path("manage/", include("orders.urls_manage")),
 ]
 
 urlpatterns = [
