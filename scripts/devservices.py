@@ -238,7 +238,9 @@ def _redis_pid() -> int | None:
     pidfile = REDIS_DIR / "redis.pid"
     if pidfile.exists():
         pid = int(pidfile.read_text().strip() or 0)
-        if pid and _pid_alive(pid):
+        # A stale pid file may name an unrelated process by now: check it is a redis-server.
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if pid and _pid_alive(pid) and (not cmdline.exists() or b"redis-server" in cmdline.read_bytes()):
             return pid
     return None
 

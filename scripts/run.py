@@ -30,12 +30,13 @@ PORT = int(os.environ.get("PORT", "8000"))
 STOP_GRACE = 20  # seconds for a warm Celery shutdown; acks_late re-queues anything cut off after that
 
 DEMO = """\
-Demo logins (password for all: korteketen), for each coop slug hageland and meetjesland:
-  admin@<slug>.example        coop admin          fixer@<slug>.example     fixer
-  chauffeur@<slug>.example    driver              boer1..boer12@<slug>.example   producers
-  klant1..klant30@<slug>.example  consumers       keuken1..keuken4@<slug>.example  kitchens
-  multi@example.org           consumer in hageland, producer in meetjesland
-  superuser@example.org       platform superuser, Django admin at {url}admin/"""
+Demo logins, password "korteketen" for all:
+  hageland     admin@hageland.example (coop admin), fixer@hageland.example, chauffeur@hageland.example,
+               boer1..boer12@hageland.example (producers), klant1..klant30@hageland.example (consumers),
+               keuken1..keuken4@hageland.example (kitchens)
+  meetjesland  the same names @meetjesland.example: admin@meetjesland.example, fixer@meetjesland.example ...
+  multi@example.org      consumer in hageland, producer in meetjesland
+  superuser@example.org  platform superuser, Django admin at {url}admin/"""
 
 
 class Stop(Exception):
