@@ -130,3 +130,70 @@ def product_is_sellable(product: Product) -> tuple[bool, str]:
     if not product.allergens_declared:
         return False, _("The allergens of this product are not yet declared.")
     return True, ""
+
+
+# --- producer portal: photos and activation ---------------------------------------------------------
+
+THUMBNAIL_SIZE = 400  # px, the longest side of a product's thumbnail
+
+
+def _thumbnail_jpeg(photo) -> bytes:
+    """A THUMBNAIL_SIZE px JPEG of an uploaded image (EXIF rotation applied, transparency on white)."""
+    from io import BytesIO
+
+    from PIL import Image, ImageOps
+
+    try:
+        photo.seek(0)
+        with Image.open(photo) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            if image.mode != "RGB":
+                rgba = image.convert("RGBA")
+                image = Image.new("RGB", rgba.size, "white")
+                image.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = BytesIO()
+            image.save(buffer, "JPEG", quality=85, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError({"photo": _("This file is not an image that can be read.")}) from exc
+    finally:
+        photo.seek(0)
+    return buffer.getvalue()
+
+
+def product_set_photo(*, product: Product, photo) -> Product:
+    """Store a new photo of the product with its thumbnail, or remove both (`photo=None`).
+
+    The replaced files are deleted only once the change is committed, so a rollback keeps the old ones.
+    """
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.utils.text import slugify
+
+    old_names = {f.name for f in (product.photo, product.thumbnail) if f}
+    if photo:
+        thumbnail = _thumbnail_jpeg(photo)
+        stem = slugify(f"{product.coop.slug}-{product.sku}") or "product"
+        suffix = Path(photo.name or "").suffix.lower()
+        suffix = suffix if suffix in {".jpg", ".jpeg", ".png", ".webp", ".gif"} else ".jpg"
+        product.photo.save(f"{stem}{suffix}", photo, save=False)
+        product.thumbnail.save(f"{stem}-{THUMBNAIL_SIZE}.jpg", ContentFile(thumbnail), save=False)
+    else:
+        product.photo = ""
+        product.thumbnail = ""
+    Product.objects.filter(pk=product.pk).update(photo=product.photo.name or "",
+                                                 thumbnail=product.thumbnail.name or "")
+    storage = product.photo.storage
+    gone = old_names - {product.photo.name, product.thumbnail.name}
+    if gone:
+        transaction.on_commit(lambda: [storage.delete(name) for name in gone])
+    return product
+
+
+def product_set_active(*, product: Product, active: bool) -> Product:
+    """Take a product out of sale (or back in); it stays in the history of orders and prices."""
+    if product.is_active != active:
+        product.is_active = active
+        Product.objects.filter(pk=product.pk).update(is_active=active, updated_at=timezone.now())
+    return product
