@@ -28,11 +28,11 @@ def _database_url() -> str:
 
 
 @contextmanager
-def running_worker(queues: str = "default,documents,routing", concurrency: int = 1):
+def running_worker(queues: str = "default,documents,routing", concurrency: int = 1, env: dict | None = None):
     """Start `celery worker` on the test database and wait until it answers a ping."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coop.settings.test", "DATABASE_URL": _database_url(),
-           "TEST_CELERY_KEYPREFIX": settings.TEST_CELERY_KEYPREFIX}
-    hostname = f"testworker-{os.getpid()}@%h"
+           "TEST_CELERY_KEYPREFIX": settings.TEST_CELERY_KEYPREFIX, **(env or {})}
+    hostname = f"testworker-{os.getpid()}-{time.monotonic_ns()}@%h"
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "coop", "worker", "-Q", queues, "-c", str(concurrency),
          "-P", "prefork", "--without-gossip", "--without-mingle", "-n", hostname, "--loglevel=WARNING"],
@@ -43,7 +43,7 @@ def running_worker(queues: str = "default,documents,routing", concurrency: int =
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError("the Celery worker exited:\n" + proc.stdout.read())
-            if app.control.ping(timeout=0.5):
+            if any(hostname.split("@")[0] in name for reply in app.control.ping(timeout=0.5) for name in reply):
                 break
         else:
             raise RuntimeError("the Celery worker did not answer within 60 s")

@@ -180,6 +180,7 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BEAT_SCHEDULE: dict = {
     # One scan a minute; what is due (open, close, place standing orders) is decided from the database.
     "orders-tick": {"task": "orders.tick_all", "schedule": 60.0},
+    "logistics-close-due": {"task": "logistics.close_due_all", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -17,7 +17,9 @@ CELERY_RESULT_BACKEND = TEST_REDIS_URL
 # other's tasks; the worker started by the tests inherits it through the environment.
 TEST_CELERY_KEYPREFIX = env("TEST_CELERY_KEYPREFIX", default=f"kktest-{os.getpid()}-")
 os.environ["TEST_CELERY_KEYPREFIX"] = TEST_CELERY_KEYPREFIX
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX, "visibility_timeout": 3600}
+# A short visibility timeout lets a test see a killed worker's task delivered again (acks_late).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX,
+                                   "visibility_timeout": env.int("TEST_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX}
 # WhiteNoise serves collected files; tests use the finders instead.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
@@ -30,3 +32,6 @@ ACCOUNT_RATE_LIMITS = False
 
 # A test database per test run, so that several runs on one machine (developers, CI) never collide.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=f"test_korteketen_{os.getpid()}")}  # noqa: F405
+
+# Fault injection for the cut-off crash test (see logistics/services/closing.py); 0 = off.
+CUTOFF_FAULT_PAUSE_SECONDS = env.float("CUTOFF_FAULT_PAUSE_SECONDS", default=0)

@@ -1,0 +1,122 @@
+"""PDF documents of a closed cycle, rendered by WeasyPrint from templates (in Celery, never in a request)."""
+
+from collections import defaultdict
+
+import segno
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from orders.models import Order, OrderLine
+
+from .models import CycleDocument, OrderPacking, PurchaseOrder
+
+STORAGE_ORDER = ["frozen", "chilled", "ambient"]  # pack cold goods last, list them first
+
+
+def _sections(lines) -> list[tuple[str, list]]:
+    grouped = defaultdict(list)
+    for line in lines:
+        grouped[line.product.storage].append(line)
+    return [(storage, grouped[storage]) for storage in STORAGE_ORDER if grouped.get(storage)]
+
+
+def _qr_svg(text: str) -> str:
+    return segno.make(text, error="m").svg_inline(scale=3, border=1)
+
+
+def _packing_context(document: CycleDocument) -> dict:
+    order_id = int(document.subject.split(":", 1)[1])
+    order = Order.objects.select_related("customer__user", "cycle", "packing").get(pk=order_id)
+    lines = OrderLine.objects.filter(order=order).select_related("product")
+    return {"order": order, "packing": order.packing, "sections": _sections(lines)}
+
+
+def _purchase_order_context(document: CycleDocument) -> dict:
+    producer_id = int(document.subject.split(":", 1)[1])
+    po = PurchaseOrder.objects.select_related("producer", "cycle").get(cycle=document.cycle, producer_id=producer_id)
+    return {"po": po, "lines": po.lines.all()}
+
+
+def _goods_in_context(document: CycleDocument) -> dict:
+    context = _purchase_order_context(document)
+    producer_id = context["po"].producer_id
+    per_destination = defaultdict(lambda: defaultdict(lambda: 0))
+    rows = (OrderLine.objects.filter(order__cycle=document.cycle, order__status=Order.Status.PLACED,
+                                     offer__producer_id=producer_id)
+            .values_list("product_name", "order__packing__destination_label", "quantity"))
+    for product, destination, quantity in rows:
+        per_destination[product][destination or "-"] += quantity
+    context["per_destination"] = {p: dict(d) for p, d in sorted(per_destination.items())}
+    return context
+
+
+def _destination_context(document: CycleDocument) -> dict:
+    packings = (OrderPacking.objects.filter(cycle=document.cycle, destination_key=document.subject)
+                .select_related("order__customer__user").order_by("order__number"))
+    return {"packings": packings, "crates": sum(p.crates for p in packings), "label": document.title}
+
+
+def _hub_summary_context(document: CycleDocument) -> dict:
+    pos = PurchaseOrder.objects.filter(cycle=document.cycle).select_related("producer").prefetch_related("lines")
+    destinations = defaultdict(lambda: {"orders": 0, "crates": 0, "kg": 0})
+    for packing in OrderPacking.objects.filter(cycle=document.cycle):
+        entry = destinations[packing.destination_label]
+        entry["orders"] += 1
+        entry["crates"] += packing.crates
+        entry["kg"] += packing.weight_kg
+    return {"purchase_orders": pos, "destinations": dict(sorted(destinations.items()))}
+
+
+def _labels_context(document: CycleDocument) -> dict:
+    labels = []
+    packings = (OrderPacking.objects.filter(cycle=document.cycle).select_related("order__customer__user")
+                .order_by("destination_key", "order__number"))
+    for packing in packings:
+        total = packing.crates
+        number = 0
+        for storage in STORAGE_ORDER:
+            for _ in range(getattr(packing, f"crates_{storage}")):
+                number += 1
+                code = f"{packing.order.number}/{number}"
+                labels.append({"packing": packing, "storage": storage, "number": number, "total": total,
+                               "qr": _qr_svg(f"KK:{document.coop.slug}:{code}")})
+    return {"labels": labels}
+
+
+CONTEXTS = {
+    CycleDocument.Kind.PACKING_LIST: ("packing_list", _packing_context),
+    CycleDocument.Kind.PURCHASE_ORDER: ("purchase_order", _purchase_order_context),
+    CycleDocument.Kind.GOODS_IN: ("goods_in", _goods_in_context),
+    CycleDocument.Kind.DESTINATION_LIST: ("destination_list", _destination_context),
+    CycleDocument.Kind.HUB_SUMMARY: ("hub_summary", _hub_summary_context),
+    CycleDocument.Kind.CRATE_LABELS: ("crate_labels", _labels_context),
+}
+
+
+def document_pdf(document: CycleDocument) -> bytes:
+    from weasyprint import HTML
+
+    template, build = CONTEXTS[document.kind]
+    with translation.override(document.language):
+        context = {"document": document, "cycle": document.cycle, "coop": document.coop, **build(document)}
+        html = render_to_string(f"logistics/pdf/{template}.html", context)
+    return HTML(string=html).write_pdf()
+
+
+def document_render(*, document_id: int) -> str:
+    """Render once: a document already ready is left alone, so a retried task does no double work."""
+    document = CycleDocument.objects.select_related("cycle", "coop").get(pk=document_id)
+    if document.status == CycleDocument.Status.READY and document.file:
+        return "already-ready"
+    pdf = document_pdf(document)
+    with transaction.atomic():
+        locked = CycleDocument.objects.select_for_update().get(pk=document_id)
+        if locked.status == CycleDocument.Status.READY and locked.file:
+            return "already-ready"
+        locked.file.save(f"{locked.kind}-{locked.cycle_id}-{locked.subject.replace(':', '-')}.pdf",
+                         ContentFile(pdf), save=False)
+        locked.status, locked.generated_at, locked.error = CycleDocument.Status.READY, timezone.now(), ""
+        locked.save(update_fields=["file", "status", "generated_at", "error"])
+    return "rendered"

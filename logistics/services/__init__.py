@@ -1,0 +1,1 @@
+"""Writes of the hub side: closing a cycle, weights and shortages, crates. Planning comes later."""

@@ -1,0 +1,232 @@
+"""Closing a cycle at the cut-off, exactly once (DESIGN.md sections 1.3 and 5).
+
+Phase 1 moves open -> closing under a row lock, which waits for orders being placed (they hold FOR SHARE)
+and stops new ones at once. Phase 2 builds purchase orders, packing data, the crates going out and the
+list of documents, and moves closing -> closed, all in ONE transaction: a worker killed in the middle leaves
+"closing" and nothing else, and the retry (acks_late) builds it all again. Unique constraints on every
+generated row make a duplicate impossible even if two workers get this far.
+"""
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import DepositItem, Product, ProductDeposit
+from logistics.models import CycleDocument, DepositMovement, OrderPacking, PurchaseOrder, PurchaseOrderLine
+from members.models import Producer
+from orders.models import Order, OrderCycle, OrderLine
+from orders.services.cycles import local_datetime
+
+CRATE_KG = Decimal("12")  # what one 60 x 40 crate holds, for counting crates per storage class
+PACKING_CRATE_CODE = "veg_crate"  # the coop's reusable crate, lent with every packed crate
+RESPOND_WITHIN = timedelta(hours=14)  # producers confirm by the next morning
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    cycle_id: int
+    already_closed: bool
+    purchase_orders: int
+    orders: int
+    documents: int
+
+
+def _progress(report, value: int, message: str) -> None:
+    if report:
+        report(value, message)
+
+
+def cycle_start_closing(*, cycle_id: int) -> str:
+    """open -> closing (waits for orders in flight); returns the state found or reached."""
+    with transaction.atomic():
+        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+        if cycle.status == OrderCycle.Status.OPEN:
+            cycle.status = OrderCycle.Status.CLOSING
+            cycle.save(update_fields=["status"])
+        elif cycle.status not in (OrderCycle.Status.CLOSING, OrderCycle.Status.CLOSED):
+            raise ValidationError(_("Only an open cycle can be closed (this one is %(status)s).")
+                                  % {"status": cycle.get_status_display()})
+        return cycle.status
+
+
+def cycle_close(*, cycle_id: int, report=None) -> CloseResult:
+    """Close a cycle. Safe to run twice, concurrently, or again after a crash: one set of results."""
+    if cycle_start_closing(cycle_id=cycle_id) == OrderCycle.Status.CLOSED:
+        return _result(cycle_id, already_closed=True)
+    _progress(report, 10, _("Orders frozen"))
+    with transaction.atomic():
+        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+        if cycle.status == OrderCycle.Status.CLOSED:  # another worker finished while we waited for the lock
+            return _result(cycle_id, already_closed=True)
+        _build_purchase_orders(cycle)
+        _progress(report, 40, _("Purchase orders ready"))
+        _pause_for_fault_injection()
+        _build_packing(cycle)
+        _progress(report, 60, _("Packing data ready"))
+        _book_deposits_out(cycle)
+        _register_documents(cycle)
+        _progress(report, 80, _("Documents listed"))
+        cycle.status = OrderCycle.Status.CLOSED
+        cycle.save(update_fields=["status"])
+    return _result(cycle_id, already_closed=False)
+
+
+def _pause_for_fault_injection() -> None:
+    """Tests kill a worker here to prove a crash mid-close leaves nothing half-written (0 in production)."""
+    seconds = getattr(settings, "CUTOFF_FAULT_PAUSE_SECONDS", 0)
+    if seconds:
+        time.sleep(seconds)
+
+
+def _result(cycle_id: int, *, already_closed: bool) -> CloseResult:
+    return CloseResult(
+        cycle_id=cycle_id, already_closed=already_closed,
+        purchase_orders=PurchaseOrder.objects.filter(cycle_id=cycle_id).count(),
+        orders=OrderPacking.objects.filter(cycle_id=cycle_id).count(),
+        documents=CycleDocument.objects.filter(cycle_id=cycle_id).count(),
+    )
+
+
+def _placed_lines(cycle: OrderCycle):
+    return OrderLine.objects.filter(order__cycle=cycle, order__status=Order.Status.PLACED)
+
+
+def _producer_slot(producer: Producer, cycle: OrderCycle) -> tuple[datetime | None, datetime | None]:
+    """The producer's own day and hours to bring (or be collected) on or before the delivery day."""
+    if not producer.delivery_days or not producer.delivery_earliest or not producer.delivery_latest:
+        return None, None
+    delivery = cycle.delivery_date
+    days_back = min((delivery.weekday() - WEEKDAYS.index(day)) % 7 for day in producer.delivery_days)
+    day = delivery - timedelta(days=days_back)
+    return local_datetime(day, producer.delivery_earliest), local_datetime(day, producer.delivery_latest)
+
+
+def _build_purchase_orders(cycle: OrderCycle) -> None:
+    rows = (_placed_lines(cycle).values("offer__producer_id", "product_id")
+            .annotate(quantity=Sum("quantity"), kg=Sum("billed_quantity"), orders=Count("order_id", distinct=True),
+                      producer_price=Max("producer_price")))
+    by_producer: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_producer[row["offer__producer_id"]].append(row)
+    producers = Producer.objects.in_bulk(list(by_producer))
+    products = Product.objects.in_bulk([r["product_id"] for rs in by_producer.values() for r in rs])
+    respond_before = cycle.cutoff_at + RESPOND_WITHIN
+    lines = []
+    for producer_id, rows_of_producer in sorted(by_producer.items()):
+        producer = producers[producer_id]
+        slot_from, slot_until = _producer_slot(producer, cycle)
+        po, _created = PurchaseOrder.objects.get_or_create(
+            cycle=cycle, producer=producer,
+            defaults={"coop": cycle.coop, "number": f"IB-{cycle.delivery_date:%y%m%d}-{producer_id}",
+                      "delivery_mode": producer.delivery_mode, "slot_from": slot_from, "slot_until": slot_until,
+                      "respond_before": respond_before},
+        )
+        total = Decimal("0.00")
+        for row in rows_of_producer:
+            product = products[row["product_id"]]
+            kg = row["kg"] if product.is_weighed else row["quantity"] * product.est_weight_kg
+            total += (row["kg"] if product.is_weighed else row["quantity"]) * row["producer_price"]
+            lines.append(PurchaseOrderLine(
+                coop=cycle.coop, purchase_order=po, product=product, product_name=product.name_nl,
+                sell_unit=product.sell_unit, storage=product.storage, quantity=row["quantity"],
+                estimated_kg=kg.quantize(Decimal("0.001")), orders_count=row["orders"],
+                producer_price=row["producer_price"],
+            ))
+        PurchaseOrder.objects.filter(pk=po.pk).update(total_producer_amount=total.quantize(Decimal("0.01")))
+    PurchaseOrderLine.objects.bulk_create(lines, ignore_conflicts=True, batch_size=2000)
+
+
+def destination_of(order: Order) -> tuple[str, str]:
+    if order.fulfilment == Order.Fulfilment.PICKUP:
+        point = order.pickup.pickup_point
+        return f"pickup:{point.pk}", f"{point.name} ({point.city})"
+    if order.fulfilment == Order.Fulfilment.DELIVERY:
+        return f"home:{order.delivery_zone_id}", _("Home delivery: %(zone)s") % {"zone": order.delivery_zone.name}
+    return f"business:{order.business_account_id}", str(order.business_account)
+
+
+def _build_packing(cycle: OrderCycle) -> None:
+    weights: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for order_id, storage, is_weighed, quantity, billed, est in _placed_lines(cycle).values_list(
+            "order_id", "product__storage", "is_weighed", "quantity", "billed_quantity", "product__est_weight_kg"):
+        weights[order_id][storage] += billed if is_weighed else quantity * est
+    orders = (Order.objects.filter(cycle=cycle, status=Order.Status.PLACED)
+              .select_related("pickup__pickup_point", "delivery_zone", "business_account"))
+    packings = []
+    for order in orders:
+        per_storage = weights.get(order.pk, {})
+        crates = {s: (max(1, math.ceil(kg / CRATE_KG)) if kg > 0 else 0) for s, kg in per_storage.items()}
+        key, label = destination_of(order)
+        packings.append(OrderPacking(
+            coop=cycle.coop, cycle=cycle, order=order, destination_key=key, destination_label=label[:200],
+            crates_ambient=crates.get("ambient", 0), crates_chilled=crates.get("chilled", 0),
+            crates_frozen=crates.get("frozen", 0),
+            weight_kg=sum(per_storage.values(), Decimal("0")).quantize(Decimal("0.001")),
+        ))
+    OrderPacking.objects.bulk_create(packings, ignore_conflicts=True, batch_size=2000)
+
+
+def _book_deposits_out(cycle: OrderCycle) -> None:
+    """Book what leaves with each order: product deposits (bottles, jars, beer crates) and packing crates."""
+    per_product = defaultdict(list)
+    for product_id, item_id, count in ProductDeposit.objects.values_list("product_id", "item_id", "count"):
+        per_product[product_id].append((item_id, count))
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    customers = dict(Order.objects.filter(cycle=cycle, status=Order.Status.PLACED).values_list("pk", "customer_id"))
+    for order_id, product_id, quantity in _placed_lines(cycle).values_list("order_id", "product_id", "quantity"):
+        for item_id, count in per_product.get(product_id, ()):
+            out[(order_id, item_id)] += math.ceil(quantity * count)
+    crate = DepositItem.objects.filter(code=PACKING_CRATE_CODE).first()
+    if crate is not None:
+        for packing in OrderPacking.objects.filter(cycle=cycle).only("order_id", "crates_ambient", "crates_chilled",
+                                                                    "crates_frozen"):
+            if packing.crates:
+                out[(packing.order_id, crate.pk)] += packing.crates
+    DepositMovement.objects.bulk_create([
+        DepositMovement(coop=cycle.coop, item_id=item_id, customer_id=customers[order_id], order_id=order_id,
+                        cycle=cycle, direction=DepositMovement.Direction.OUT, quantity=quantity,
+                        note=_("with the order"))
+        for (order_id, item_id), quantity in out.items() if quantity > 0
+    ], ignore_conflicts=True, batch_size=2000)
+
+
+def _register_documents(cycle: OrderCycle) -> None:
+    coop_language = cycle.coop.default_language
+    docs = [CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.HUB_SUMMARY, subject="hub",
+                          title=_("Hub summary"), language=coop_language),
+            CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.CRATE_LABELS, subject="all",
+                          title=_("Crate labels"), language=coop_language)]
+    for po in PurchaseOrder.objects.filter(cycle=cycle).select_related("producer__membership__user"):
+        language = po.producer.membership.user.language or coop_language
+        docs.append(CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.PURCHASE_ORDER,
+                                  subject=f"producer:{po.producer_id}", title=f"{po.number} {po.producer}"[:200],
+                                  language=language))
+        docs.append(CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.GOODS_IN,
+                                  subject=f"producer:{po.producer_id}",
+                                  title=(_("Goods in: %(farm)s") % {"farm": po.producer})[:200],
+                                  language=coop_language))
+    destinations = dict(OrderPacking.objects.filter(cycle=cycle).values_list("destination_key", "destination_label"))
+    docs += [CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.DESTINATION_LIST, subject=key,
+                           title=label[:200], language=coop_language) for key, label in sorted(destinations.items())]
+    for order_id, number, language in Order.objects.filter(cycle=cycle, status=Order.Status.PLACED).values_list(
+            "pk", "number", "language"):
+        docs.append(CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.PACKING_LIST,
+                                  subject=f"order:{order_id}", title=number, language=language or coop_language))
+    CycleDocument.objects.bulk_create(docs, ignore_conflicts=True, batch_size=2000)
+
+
+def cycles_due_for_closing(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(OrderCycle.objects.filter(status__in=[OrderCycle.Status.OPEN, OrderCycle.Status.CLOSING],
+                                          cutoff_at__lte=now).values_list("pk", flat=True))

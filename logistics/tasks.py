@@ -1,0 +1,65 @@
+"""Cut-off work in Celery: thin tasks that take ids and call services."""
+
+from celery import shared_task
+from django.db import transaction
+
+from coop.models import Cooperative
+from coop.services import job_fail, job_report_progress, job_start, job_succeed
+from coop.tenancy.tasks import CoopTask, enqueue_on_commit
+
+from .models import CycleDocument
+from .services.closing import cycle_close, cycles_due_for_closing
+
+
+@shared_task(name="logistics.close_due_all")
+def close_due_all() -> int:
+    """Every minute: one scan per active cooperative for cycles past their cut-off."""
+    coop_ids = list(Cooperative.objects.filter(is_active=True).values_list("pk", flat=True))
+    for coop_id in coop_ids:
+        close_due.delay(coop_id)
+    return len(coop_ids)
+
+
+@shared_task(base=CoopTask, name="logistics.close_due")
+def close_due(coop_id: int) -> list[int]:
+    due = cycles_due_for_closing()
+    for cycle_id in due:
+        close_cycle.delay(coop_id, cycle_id)
+    return due
+
+
+@shared_task(base=CoopTask, bind=True, name="logistics.close_cycle", autoretry_for=(ConnectionError,),
+             retry_backoff=True, max_retries=5)
+def close_cycle(self, coop_id: int, cycle_id: int, job_id: int | None = None) -> dict:
+    """Close one cycle, then queue its documents. Running twice (or after a crash) changes nothing more."""
+    if job_id:
+        job_start(job_id=job_id)
+
+    def report(progress: int, message: str) -> None:
+        if job_id:
+            job_report_progress(job_id=job_id, progress=progress, message=message)
+
+    try:
+        result = cycle_close(cycle_id=cycle_id, report=report)
+    except Exception as exc:
+        if job_id:
+            job_fail(job_id=job_id, message=str(exc))
+        raise
+    pending = list(CycleDocument.objects.filter(cycle_id=cycle_id, status=CycleDocument.Status.PENDING)
+                   .values_list("pk", flat=True))
+    with transaction.atomic():
+        for document_id in pending:
+            enqueue_on_commit(render_document, coop_id, document_id)
+    summary = {"cycle": cycle_id, "purchase_orders": result.purchase_orders, "orders": result.orders,
+               "documents": result.documents, "already_closed": result.already_closed}
+    if job_id:
+        job_succeed(job_id=job_id, result=summary, message="")
+    return summary
+
+
+@shared_task(base=CoopTask, name="documents.render_cycle_document", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)
+def render_document(coop_id: int, document_id: int) -> str:
+    from .documents import document_render
+
+    return document_render(document_id=document_id)

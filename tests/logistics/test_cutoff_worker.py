@@ -1,0 +1,92 @@
+"""The cut-off with real Celery workers: queued twice, and a worker killed in the middle of the close."""
+
+import io
+import signal
+import time
+
+import pytest
+from django_scopes import scopes_disabled
+from pypdf import PdfReader
+
+from logistics.models import CycleDocument, OrderPacking, PurchaseOrder, PurchaseOrderLine
+from logistics.tasks import close_cycle
+from orders.models import OrderCycle
+from tests.celery_worker import running_worker
+from tests.conftest import make_world
+
+
+def _wait(predicate, seconds=60, step=0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def _status(cycle_id):
+    with scopes_disabled():
+        return OrderCycle.objects.get(pk=cycle_id).status
+
+
+def _counts(cycle_id):
+    with scopes_disabled():
+        return (PurchaseOrder.objects.filter(cycle_id=cycle_id).count(),
+                PurchaseOrderLine.objects.filter(purchase_order__cycle_id=cycle_id).count(),
+                OrderPacking.objects.filter(cycle_id=cycle_id).count(),
+                CycleDocument.objects.filter(cycle_id=cycle_id).count())
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_close_queued_twice_gives_one_set_and_pdfs():
+    world = make_world("dubbel", "Dubbel")
+    cycle = world.extra["cycle"]
+    with running_worker(concurrency=2):
+        close_cycle.delay(world.coop.pk, cycle.pk)
+        close_cycle.delay(world.coop.pk, cycle.pk)
+        assert _wait(lambda: _status(cycle.pk) == OrderCycle.Status.CLOSED)
+        with scopes_disabled():
+            assert _wait(lambda: not CycleDocument.objects.filter(cycle=cycle).exclude(status="ready").exists())
+    assert _counts(cycle.pk) == (1, 1, 1, 6)
+    with scopes_disabled():
+        packing = CycleDocument.objects.get(cycle=cycle, kind="packing_list")
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(packing.file.read())).pages)
+        customer = world.member.user.get_full_name()
+        assert world.extra["order"].number in text and customer in text
+        assert world.extra["product"].name_nl in text
+        po = CycleDocument.objects.get(cycle=cycle, kind="purchase_order")
+        po_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(po.file.read())).pages)
+        assert world.extra["product"].name_nl in po_text
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_during_the_close_is_completed_by_the_next():
+    world = make_world("crash", "Crash")
+    cycle = world.extra["cycle"]
+    slow = {"CUTOFF_FAULT_PAUSE_SECONDS": "30", "TEST_VISIBILITY_TIMEOUT": "3"}
+    with running_worker(queues="default", env=slow) as worker:
+        close_cycle.delay(world.coop.pk, cycle.pk)
+        # phase 1 committed "closing"; phase 2 is now sleeping inside its transaction
+        assert _wait(lambda: _status(cycle.pk) == OrderCycle.Status.CLOSING, 30)
+        time.sleep(1)
+        for child in _children(worker.pid):
+            child.send_signal(signal.SIGKILL)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    assert _status(cycle.pk) == OrderCycle.Status.CLOSING
+    assert _counts(cycle.pk) == (0, 0, 0, 0)  # nothing half-written
+    with running_worker(queues="default,documents", env={"TEST_VISIBILITY_TIMEOUT": "3"}):
+        # the unacknowledged task comes back (acks_late) and completes the close
+        assert _wait(lambda: _status(cycle.pk) == OrderCycle.Status.CLOSED, 90)
+    assert _counts(cycle.pk) == (1, 1, 1, 6)
+
+
+def _children(pid):
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
