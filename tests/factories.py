@@ -160,3 +160,33 @@ def offer_for(cycle, product, cap=None, price=None):
 
     return Offer.objects.create(coop=cycle.coop, cycle=cycle, product=product, producer=product.producer,
                                 quantity_cap=cap, remaining=cap, price=price)
+
+
+# --- catalogue: public pages and API -----------------------------------------------------------------------
+
+def declare_allergens(product, *, contains=(), may_contain=()):
+    """Answer all 14 allergens: `contains`, `may_contain`, the rest absent."""
+    from catalog.allergens import ALLERGEN_CODES
+    from catalog.services import product_declare_allergens
+
+    answers = {code: "contains" if code in contains else "may_contain" if code in may_contain else "absent"
+               for code in ALLERGEN_CODES}
+    product_declare_allergens(product=product, answers=answers)
+    return product
+
+
+def undeclared_product(**kwargs):
+    """A product with a price whose allergens are not (all) answered: not sellable."""
+    from catalog.models import ProductAllergen
+
+    product = ProductFactory(**kwargs)
+    ProductAllergen.objects.filter(product=product, allergen="milk").delete()
+    type(product).objects.filter(pk=product.pk).update(allergens_declared_at=None)
+    product.allergens_declared_at = None
+    return product
+
+
+def deposit_item(coop, code="bottle", value="0.50", kind="bottle"):
+    from catalog.models import DepositItem
+
+    return DepositItem.objects.create(coop=coop, code=code, kind=kind, name_nl=code.capitalize(), value=value)
