@@ -63,3 +63,11 @@ def render_document(coop_id: int, document_id: int) -> str:
     from .documents import document_render
 
     return document_render(document_id=document_id)
+
+
+@shared_task(base=CoopTask, name="logistics.notify_order_changed")
+def notify_order_changed(coop_id: int, order_id: int) -> str:
+    """Tell the customer what the hub changed (weights, shortages) with the new total."""
+    from .emails import order_changed_email
+
+    return order_changed_email(order_id=order_id)
