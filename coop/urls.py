@@ -20,6 +20,7 @@ coop_api_patterns = [
     path("jobs/<int:job_id>/", JobDetailAPI.as_view(), name="api_job_detail"),
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
+    path("", include("logistics.api_urls")),
 ]
 
 coop_page_patterns = [
@@ -35,6 +36,7 @@ coop_page_patterns = [
     path("producer/", include("catalog.urls_portal")),
     path("", include("orders.urls_shop")),
     path("manage/", include("orders.urls_manage")),
+    path("hub/", include("logistics.urls")),
 ]
 
 urlpatterns = [
