@@ -9,7 +9,26 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from coop.tenancy.access import is_public_view
+from tests.conftest import make_world
 from tests.worlds import URL_KWARG_FILLERS
+
+
+@pytest.fixture(scope="module")
+def probe_worlds(django_db_setup, django_db_blocker):
+    """Two full worlds built once for the whole probe: each test runs in a transaction that is rolled back,
+    so what one request changes never reaches the next. (Building them per test took minutes.)"""
+    with django_db_blocker.unblock():
+        return make_world("probe-a", "Probe Alfa"), make_world("probe-b", "Probe Bravo")
+
+
+@pytest.fixture
+def world_a(db, probe_worlds):
+    return probe_worlds[0]
+
+
+@pytest.fixture
+def world_b(db, probe_worlds):
+    return probe_worlds[1]
 
 
 def _walk(patterns, prefix_kwargs=(), namespace=None):

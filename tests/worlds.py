@@ -65,3 +65,115 @@ URL_KWARG_FILLERS.update({
     "pickup_point_id": lambda w: w.extra["pickup_point"].pk,
     "delivery_zone_id": lambda w: w.extra["delivery_zone"].pk,
 })
+
+
+def build_closed_cycle(world) -> None:
+    """A second cycle, closed: purchase orders, packing data and documents exist in every world."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from logistics.models import CycleDocument, PurchaseOrder
+    from logistics.services.closing import cycle_close
+    from orders.services.ordering import Destination, order_place
+    from tests import factories
+
+    coop = world.coop
+    with scope(coop=coop):
+        cycle = factories.open_cycle(coop, name=f"Gesloten {coop.slug}")
+        offer = factories.offer_for(cycle, world.extra["product"])
+        order = order_place(customer=world.member, cycle_id=cycle.pk, lines=[{"offer": offer.pk, "quantity": 1}],
+                            destination=Destination("pickup", pickup_id=cycle.pickup_points.get().pk))
+        type(cycle).objects.filter(pk=cycle.pk).update(cutoff_at=timezone.now() - timedelta(minutes=1))
+        cycle_close(cycle_id=cycle.pk)
+        document = CycleDocument.objects.get(cycle=cycle, kind=CycleDocument.Kind.PURCHASE_ORDER)
+        document.file.save(f"po-{coop.slug}.pdf", ContentFile(b"%PDF-1.4 " + world.member.user.email.encode()))
+        document.status = CycleDocument.Status.READY
+        document.save()
+    world.extra.update(closed_cycle=cycle, closed_order=order, closed_line=order.lines.get(), document=document,
+                       purchase_order=PurchaseOrder.objects.get(cycle=cycle))
+
+
+WORLD_BUILDERS.append(build_closed_cycle)
+URL_KWARG_FILLERS.update({
+    "purchase_order_id": lambda w: w.extra["purchase_order"].pk,
+    "document_id": lambda w: w.extra["document"].pk,
+    "order_line_id": lambda w: w.extra["closed_line"].pk,
+})
+
+
+def build_cycle_schedule(world) -> None:
+    from orders.models import CycleSchedule
+
+    world.extra["cycle_schedule"] = CycleSchedule.objects.create(
+        coop=world.coop, name=f"Weekschema {world.coop.slug}", opens_weekday="mon", opens_time="08:00",
+        cutoff_weekday="wed", cutoff_time="20:00", delivery_weekday="fri", weeks_ahead=2)
+
+
+WORLD_BUILDERS.append(build_cycle_schedule)
+URL_KWARG_FILLERS["cycle_schedule_id"] = lambda w: w.extra["cycle_schedule"].pk
+
+
+def build_b2b(world) -> None:
+    """A kitchen user, a standing order with a pause and a run, and a contract price for the world's account."""
+    from datetime import date
+
+    from catalog.models import ContractPrice
+    from orders.models import StandingOrder, StandingOrderLine, StandingOrderPause, StandingOrderRun
+    from tests import factories
+
+    coop, account, product = world.coop, world.extra["business_account"], world.extra["product"]
+    chef = factories.MembershipFactory(coop=coop, roles=["business"], business_account=account,
+                                       user__email=f"chef@{coop.slug}.example")
+    standing = StandingOrder.objects.create(coop=coop, account=account, customer=chef, start_date=date(2026, 1, 1),
+                                            name=f"Vaste bestelling {coop.slug}")
+    StandingOrderLine.objects.create(coop=coop, standing_order=standing, product=product, quantity=2)
+    pause = StandingOrderPause.objects.create(coop=coop, standing_order=standing, start=date(2026, 7, 1),
+                                              end=date(2026, 8, 31), reason=f"Zomer {coop.slug}")
+    run = StandingOrderRun.objects.create(coop=coop, standing_order=standing, cycle=world.extra["cycle"],
+                                          status=StandingOrderRun.Status.FAILED, message=f"Mislukt {coop.slug}")
+    contract = ContractPrice.objects.create(coop=coop, account=account, product=product, price="1.11",
+                                            valid_from=date(2026, 1, 1))
+    world.extra.update(chef=chef, standing_order=standing, standing_order_pause=pause, standing_order_run=run,
+                       contract_price=contract)
+    world.extra["private"] += [standing.name, pause.reason, run.message, chef.user.email]
+
+
+WORLD_BUILDERS.append(build_b2b)
+URL_KWARG_FILLERS.update({
+    "standing_order_id": lambda w: w.extra["standing_order"].pk,
+    "standing_order_pause_id": lambda w: w.extra["standing_order_pause"].pk,
+    "standing_order_run_id": lambda w: w.extra["standing_order_run"].pk,
+    "contract_price_id": lambda w: w.extra["contract_price"].pk,
+})
+
+
+def build_invoicing(world) -> None:
+    """An issued business invoice in every world, over a delivered order in a cycle of its own."""
+    from django_scopes import scope
+
+    from invoicing.services.drafts import invoice_draft_for_orders
+    from invoicing.services.issuing import invoice_issue
+    from orders.models import Order
+    from orders.services.ordering import Destination, order_place
+    from tests import factories
+
+    coop = world.coop
+    with scope(coop=coop):
+        buyer = factories.MembershipFactory(coop=coop, roles=["business"], user__email=f"keuken@{coop.slug}.example",
+                                            business_account=world.extra["business_account"])
+        cycle = factories.open_cycle(coop, name=f"Gefactureerd {coop.slug}")
+        offer = factories.offer_for(cycle, world.extra["product"])
+        order = order_place(customer=buyer, cycle_id=cycle.pk, lines=[{"offer": offer.pk, "quantity": 3}],
+                            destination=Destination("business"), purchase_order_reference=f"PO-{coop.slug}-77")
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.DELIVERED)
+        invoice = invoice_issue(invoice_id=invoice_draft_for_orders(orders=[order]).pk, dispatch=False)
+    world.extra.update(invoice=invoice, invoice_buyer=buyer)
+    # Numbers start at 1 in every coop, so the number itself is not a secret; the OGM and the PO are.
+    world.extra["private"] += [invoice.payment_reference, invoice.order_reference, buyer.user.email]
+
+
+WORLD_BUILDERS.append(build_invoicing)
+URL_KWARG_FILLERS["invoice_id"] = lambda w: w.extra["invoice"].pk

@@ -69,7 +69,7 @@ def test_two_concurrent_closes_give_one_set():
             with scope(coop=world.coop):
                 barrier.wait()
                 results.append(cycle_close(cycle_id=cycle.pk))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -111,7 +111,7 @@ def test_purchase_orders_are_the_sum_of_ordered_lines(world_a, orders):
         for line in OrderLine.objects.filter(order__cycle=cycle).select_related("offer"):
             key = (line.offer.producer_id, line.product_id)
             expected[key] = expected.get(key, 0) + line.quantity
-        got = {(pol.purchase_order.producer_id, pol.product_id): pol.quantity
-               for pol in PurchaseOrderLine.objects.filter(purchase_order__cycle=cycle).select_related("purchase_order")}
+        po_lines = PurchaseOrderLine.objects.filter(purchase_order__cycle=cycle).select_related("purchase_order")
+        got = {(pol.purchase_order.producer_id, pol.product_id): pol.quantity for pol in po_lines}
         assert got == expected
         assert sum(got.values()) == sum(q for _, q in orders)

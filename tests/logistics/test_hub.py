@@ -88,7 +88,8 @@ def test_weighing_sets_the_amount_and_tells_the_customer(closed, django_capture_
     order.refresh_from_db()
     assert (line.billed_quantity, line.line_amount) == (Decimal("1.130"), Decimal("23.96"))
     assert order.total_to_pay == Decimal("23.96")
-    assert "1,13 kg" in mail.outbox[-1].body and "23,96" in mail.outbox[-1].body  # Dutch number format and order.number in mail.outbox[-1].subject
+    body = mail.outbox[-1].body
+    assert "1,13 kg" in body and "23,96" in body and order.number in mail.outbox[-1].subject  # Dutch numbers
 
 
 def test_a_product_shortage_is_spread_first_come_first_served(closed):
