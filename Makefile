@@ -9,7 +9,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2 --dist loadscope
 # Runs a command with DATABASE_URL/REDIS_URL set, starting embedded services when needed.
 WITH_SERVICES := $(PY) scripts/devservices.py exec --
 
