@@ -1,0 +1,49 @@
+"""Helpers shared by the shop's views: who may see the shop, the request's cart, where to go back to."""
+
+from django.http import Http404
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from orders import selectors
+from orders.cart import Cart
+from orders.models import OrderCycle
+
+
+def check_shop_access(request) -> None:
+    """Like the catalogue: a listed coop's shop is open to anyone, an unlisted one to its members only."""
+    if not request.coop.is_listed and request.membership is None:
+        raise Http404(_("Not found."))
+
+
+def load_cart(request, cycle: OrderCycle) -> Cart:
+    """The request's cart for `cycle`. A member who already ordered in this cycle edits that order."""
+    cart = Cart(request.session, coop_id=request.coop.pk, cycle=cycle)
+    if request.membership is None:
+        return cart
+    order = selectors.order_active_in_cycle(customer=request.membership, cycle=cycle)
+    if order is None:
+        if cart.order_id is not None:  # the order was cancelled meanwhile: the cart starts a new one
+            cart.detach_order()
+    elif cart.order_id != order.pk:
+        cart.attach_order(order.pk, selectors.order_lines_quantities(order), merge=bool(cart.lines))
+    return cart
+
+
+def cart_context(request, cycle: OrderCycle, cart: Cart, pricing=None) -> dict:
+    pricing = pricing or selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle)
+    summary = selectors.cart_summary(lines=cart.lines, cycle=cycle, pricing=pricing, reserved=cart.reserved)
+    # Where a plain (no-JavaScript) cart form comes back to: the page the cart is shown on.
+    back = request.get_full_path()
+    if request.htmx or request.method != "GET":
+        back = (request.htmx.current_url_abs_path if request.htmx else None) or safe_next(request, "shop_home")
+    return {"cart": summary, "cart_order_id": cart.order_id, "cycle": cycle, "back": back,
+            "can_order": request.membership is not None}
+
+
+def safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return resolve_url(default, coop_slug=request.coop.slug)
