@@ -21,6 +21,8 @@ coop_api_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("logistics.api_urls")),
+    path("", include("invoicing.api_urls")),
+    path("", include("orders.api_urls_b2b")),
 ]
 
 coop_page_patterns = [
@@ -37,10 +39,13 @@ coop_page_patterns = [
     path("", include("orders.urls_shop")),
     path("manage/", include("orders.urls_manage")),
     path("hub/", include("logistics.urls")),
+    path("invoices/", include("invoicing.urls")),
+    path("", include("orders.urls_b2b")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -56,3 +56,15 @@ def job_progress(request, coop_slug, job_id):
     return render(request, "coop/_job_progress.html", {"job": _visible_job(request, job_id)})
 
 
+
+
+def healthz(request):
+    """For load balancers and the container healthcheck: the process answers and reaches the database."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    try:
+        connection.ensure_connection()
+    except Exception:  # any failure means unhealthy
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -36,3 +36,8 @@ def test_django_admin_is_for_superusers_only(client, world_a):
     world_a.admin.save()
     assert client.get("/admin/members/membership/").status_code == 200
     assert client.get("/admin/coop/job/").status_code == 200
+
+
+def test_healthz_answers_without_login(client, db):
+    response = client.get("/healthz/")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

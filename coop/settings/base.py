@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A local .env is a convenience for development; production passes real environment variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-korteketen-change-me")
 DEBUG = env.bool("DEBUG", default=False)

@@ -1,5 +1,13 @@
 """Test settings: real PostgreSQL and Redis (never SQLite), fast hashing, in-memory e-mail."""
 
+# A local .env is a development convenience, read before the shared settings; production and docker
+# compose pass real environment variables instead (so a production .env never leaks into `make run`).
+from pathlib import Path
+
+import environ
+
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
+
 import os
 
 from .base import *  # noqa: F403
