@@ -21,8 +21,6 @@ coop_api_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("logistics.api_urls")),
-    path("", include("invoicing.api_urls")),
-    path("", include("orders.api_urls_b2b")),
 ]
 
 coop_page_patterns = [
@@ -39,8 +37,6 @@ coop_page_patterns = [
     path("", include("orders.urls_shop")),
     path("manage/", include("orders.urls_manage")),
     path("hub/", include("logistics.urls")),
-    path("invoices/", include("invoicing.urls")),
-    path("", include("orders.urls_b2b")),
 ]
 
 urlpatterns = [
