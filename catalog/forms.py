@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils.dates import MONTHS
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,8 @@ def _model_fields():
         fields[name] = DecimalCommaField(label=old.label, required=old.required, help_text=old.help_text,
                                          initial=old.initial, max_digits=8, decimal_places=3, min_value=0)
     fields["price_unit"].required = False
+    for name in ("description_nl", "description_fr", "description_en", "ingredients"):
+        fields[name].widget.attrs["rows"] = 3
     fields["price_unit"].help_text = _("Empty: kg for weighed goods, otherwise the sell unit.")
     return fields
 
@@ -104,8 +107,8 @@ class ProductForm(forms.Form):
         self.deposit_items = list(deposit_items)
         for item in self.deposit_items:
             self.fields[f"deposit_{item.code}"] = forms.IntegerField(
-                label=f"{localized_name(item)} (€ {item.value})", min_value=0, max_value=999, required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+                label=f"{localized_name(item)} (€ {number_format(item.value, 2)})", min_value=0, max_value=999,
+                required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
     @classmethod
     def initial_for(cls, product, *, price, answers: dict, deposits: dict) -> dict:

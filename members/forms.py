@@ -69,6 +69,7 @@ class ProducerProfileForm(forms.Form):
         for name in ("latitude", "longitude"):
             self.fields[name].help_text = _("Leave empty to use the centre of the postcode.")
         self.fields["contact_phone"].widget.attrs.update(type="tel", autocomplete="tel")
+        self.fields["description"].widget.attrs["rows"] = 4
 
     def clean_enterprise_number(self):
         from coop.validators import format_enterprise_number, validate_enterprise_number

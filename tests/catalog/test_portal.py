@@ -100,6 +100,17 @@ def test_fixer_works_for_any_producer(client, farms):
     with scope(coop=coop):
         assert ProducerPrice.objects.filter(product=b_product).latest("valid_from").price == Decimal("3.10")
         assert ProducerPrice.objects.filter(product=b_product).latest("valid_from").created_by == farms["fixer"]
+    assert client.get(url(coop, b, "profile/")).status_code == 200
+    assert client.post(url(coop, b, f"products/{b_product.pk}/deactivate/")).status_code == 302
+    exported = client.get(url(coop, b, "products/export.csv")).content.decode("utf-8-sig")
+    assert "B-PREI" in exported and farms["a_product"].sku not in exported
+    upload = SimpleUploadedFile("b.csv", exported.replace(",3.10,", ",3.20,").encode())
+    assert client.post(url(coop, b, "products/import/"), {"file": upload}).status_code == 302
+    session_key = f"catalog_import:{coop.pk}:{b.pk}"
+    confirm = client.post(url(coop, b, "products/import/preview/"), {"sha256": client.session[session_key]["sha256"]})
+    assert confirm.status_code == 302
+    with scope(coop=coop):
+        assert ProducerPrice.objects.filter(product=b_product).latest("valid_from").price == Decimal("3.20")
 
 
 def test_portal_home_sends_a_producer_to_their_products_and_is_closed_to_consumers(client, farms, world_a):
