@@ -124,7 +124,7 @@ def test_withdrawn_offers_are_not_shown(client, shop):
 
 def test_without_an_open_cycle_the_shop_says_when_the_next_opens(client, shop):
     now = timezone.now()
-    OrderCycle.objects.filter(pk=shop.cycle.pk).update(status=OrderCycle.Status.CLOSED)
+    OrderCycle.objects.filter(status=OrderCycle.Status.OPEN).update(status=OrderCycle.Status.CLOSED)
     OrderCycle.objects.create(coop=shop.coop, name="Volgende week", opens_at=now + timedelta(days=3),
                               cutoff_at=now + timedelta(days=5), delivery_date=(now + timedelta(days=7)).date())
     page = client.get(f"{shop.base}/shop/").content.decode()
