@@ -36,6 +36,9 @@ class Cooperative(models.Model):
     # Placeholder for the catalogue issue: the coop's default margin on producer prices, in percent.
     default_margin_percent = models.DecimalField(_("default margin (%)"), max_digits=5, decimal_places=2,
                                                  default=Decimal("25.00"))
+    # B2B: the smallest order a business customer may place (excl. VAT) unless its account says otherwise.
+    business_minimum_order = models.DecimalField(_("minimum business order excl. VAT"), max_digits=8,
+                                                 decimal_places=2, default=Decimal("0.00"))
     is_listed = models.BooleanField(_("listed on the home page"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

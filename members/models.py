@@ -132,6 +132,9 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey("members.User", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    # A business user invited for an account: accepting links the membership to it.
+    business_account = models.ForeignKey("members.BusinessAccount", null=True, blank=True,
+                                         on_delete=models.CASCADE, related_name="invitations")
 
     objects = ScopedManager(coop="coop")
 
@@ -221,16 +224,53 @@ class Producer(models.Model):
 
 
 class BusinessAccount(models.Model):
-    """A professional customer (school, care home, restaurant); its people are memberships with `business`."""
+    """A professional customer (school, care home, restaurant); its people are memberships with `business`.
+
+    The price group lives in catalog.PriceGroupMember (catalogue owns prices). Invoicing reads
+    `invoicing_frequency`, `payment_terms_days`, `peppol_id` and `invoice_email`; logistics reads the
+    delivery address, days, window, `cooled_delivery_required` and `service_minutes`.
+    """
+
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("school")
+        CARE_HOME = "care_home", _("care home")
+        RESTAURANT = "restaurant", _("restaurant")
+        CANTEEN = "canteen", _("company canteen")
+        OTHER = "other", _("other")
+
+    class InvoicingFrequency(models.TextChoices):
+        MONTHLY = "monthly", _("one invoice per month")
+        PER_DELIVERY = "per_delivery", _("one invoice per delivery")
 
     coop = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="business_accounts",
                              db_index=True)
     key = models.SlugField(_("code"), max_length=60)
     name = models.CharField(_("company name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
     enterprise_number = models.CharField(_("enterprise number"), max_length=20, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    peppol_id = models.CharField(_("Peppol participant id"), max_length=60, blank=True,
+                                 help_text=_("scheme:identifier; empty = 0208 with the enterprise number."))
     invoice_email = models.EmailField(_("invoicing e-mail"), blank=True)
+    invoicing_frequency = models.CharField(_("invoicing"), max_length=12, choices=InvoicingFrequency.choices,
+                                           default=InvoicingFrequency.MONTHLY)
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    purchase_order_required = models.BooleanField(_("purchase-order reference required"), default=False)
+    minimum_order = models.DecimalField(_("minimum order excl. VAT"), max_digits=8, decimal_places=2, null=True,
+                                        blank=True, help_text=_("Empty: the cooperative's minimum."))
+    contact_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("municipality"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    delivery_days = ArrayField(models.CharField(max_length=3, choices=Weekday.choices), default=list,
+                               blank=True, verbose_name=_("delivery days"))
+    delivery_from = models.TimeField(_("deliver from"), null=True, blank=True)
+    delivery_until = models.TimeField(_("deliver until"), null=True, blank=True)
+    entry_instructions = models.TextField(_("dock / entry instructions"), blank=True)
+    cooled_delivery_required = models.BooleanField(_("cooled delivery required"), default=False)
+    service_minutes = models.PositiveSmallIntegerField(_("minutes to unload"), default=15)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedManager(coop="coop")
@@ -239,7 +279,24 @@ class BusinessAccount(models.Model):
         verbose_name = _("business account")
         verbose_name_plural = _("business accounts")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["coop", "key"], name="business_key_unique_per_coop")]
+        constraints = [
+            models.UniqueConstraint(fields=["coop", "key"], name="business_key_unique_per_coop"),
+            models.CheckConstraint(
+                condition=models.Q(delivery_from__isnull=True) | models.Q(delivery_until__isnull=True)
+                | models.Q(delivery_from__lt=models.F("delivery_until")),
+                name="business_delivery_window_ordered",
+            ),
+            models.CheckConstraint(condition=models.Q(minimum_order__isnull=True) | models.Q(minimum_order__gte=0),
+                                   name="business_minimum_not_negative"),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def peppol_endpoint(self) -> str:
+        """The Peppol participant id to send invoices to: the stored one, else 0208 + enterprise number."""
+        if self.peppol_id:
+            return self.peppol_id
+        digits = "".join(ch for ch in self.enterprise_number if ch.isdigit())
+        return f"0208:{digits}" if digits else ""

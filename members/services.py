@@ -28,15 +28,16 @@ def _clean_roles(roles) -> list[str]:
     return roles
 
 
-def invitation_create(*, coop, email: str, roles, invited_by) -> Invitation:
-    """Invite `email` with `roles`; the e-mail with the accept link is sent after commit."""
+def invitation_create(*, coop, email: str, roles, invited_by, business_account=None) -> Invitation:
+    """Invite `email` with `roles` (for `business_account`, when given); the e-mail with the accept link
+    is sent after commit."""
     roles = _clean_roles(roles)
     email = email.strip().lower()
     if Membership.objects.filter(user__email__iexact=email, left_at__isnull=True).exists():
         raise ValidationError(_("%(email)s is already a member of this cooperative.") % {"email": email})
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            coop=coop, email=email, roles=roles, invited_by=invited_by,
+            coop=coop, email=email, roles=roles, invited_by=invited_by, business_account=business_account,
             expires_at=timezone.now() + INVITATION_VALID_FOR,
         )
         transaction.on_commit(lambda: invitation_send(invitation=invitation))
@@ -79,6 +80,9 @@ def invitation_accept(*, invitation_id: int, user: User) -> Membership:
             membership.roles = sorted(set(kept) | set(invitation.roles))
             membership.left_at = None
             membership.save(update_fields=["roles", "left_at"])
+        if invitation.business_account_id and membership.business_account_id != invitation.business_account_id:
+            membership.business_account_id = invitation.business_account_id  # buys for that account from now on
+            membership.save(update_fields=["business_account"])
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -366,3 +366,6 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount} for {self.order}"
+
+
+from orders.models_standing import StandingOrder, StandingOrderLine, StandingOrderPause, StandingOrderRun  # noqa: E402, F401

@@ -267,6 +267,11 @@ def _check_minimum(order: Order) -> None:
             order.delivery_zone.minimum_order:
         raise ValidationError(_("Home delivery needs an order of at least € %(min)s.")
                               % {"min": order.delivery_zone.minimum_order})
+    if order.business_account_id is not None:
+        # B2B rules (minimum order value, PO reference) live in b2b.py; checking here covers every path.
+        from .b2b import business_order_check
+
+        business_order_check(order)
 
 
 def _lock_order_for_change(order_id: int, customer=None) -> Order:

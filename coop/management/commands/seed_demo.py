@@ -11,6 +11,7 @@ SEEDERS = [
     "coop.demo.people.seed",
     "coop.demo.producers.seed",
     "catalog.demo.seed",
+    "orders.demo_b2b.seed",
 ]
 
 
