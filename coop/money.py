@@ -102,3 +102,76 @@ def document_totals(lines: list[tuple[Decimal, Decimal]], *, prices_include_vat:
     net = sum((r.net for r in rates), ZERO)
     vat = sum((r.vat for r in rates), ZERO)
     return Totals(net=net, vat=vat, gross=net + vat, by_rate=tuple(rates))
+
+
+# --- EN 16931 documents (invoices, credit notes) ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class CategoryTotal:
+    """One VAT breakdown row (BG-23): lines grouped by VAT category code and rate."""
+
+    category: str
+    percent: Decimal
+    net: Decimal
+    vat: Decimal
+
+
+def en16931_breakdown(lines) -> tuple[CategoryTotal, ...]:
+    """(category, percent, rounded line net) triples -> one row per (category, percent), in a stable order.
+
+    Taxable amount = sum of the rounded line nets; VAT = round(taxable x rate) once (BR-CO-17, vat.md section 7).
+    """
+    groups: dict[tuple[str, Decimal], Decimal] = {}
+    for category, percent, net in lines:
+        key = (category, Decimal(percent))
+        groups[key] = groups.get(key, ZERO) + Decimal(net)
+    return tuple(CategoryTotal(category, percent, net, vat_of(net, percent))
+                 for (category, percent), net in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])))
+
+
+def _largest_first_adjust(values: list[Decimal], weights: list[Decimal], target: Decimal) -> list[Decimal]:
+    """Move `values` by whole cents, biggest weights first, until they sum to `target`."""
+    values = list(values)
+    diff = target - sum(values, ZERO)
+    if not values:
+        return values
+    order = sorted(range(len(values)), key=lambda i: (-abs(weights[i]), i))
+    step = CENT if diff > 0 else -CENT
+    i = 0
+    while diff != 0:
+        values[order[i % len(order)]] += step
+        diff -= step
+        i += 1
+    return values
+
+
+@dataclass(frozen=True)
+class GrossSplit:
+    """A consumer's gross amounts at one rate, shown the EN 16931 way."""
+
+    line_nets: tuple[Decimal, ...]
+    net: Decimal
+    vat: Decimal
+    rounding: Decimal  # gross - net - vat: 0.00 unless no net fits exactly (then +-0.01)
+
+
+def split_gross(gross_lines, percent) -> GrossSplit:
+    """Consumer documents: the customer paid rounded gross amounts (prices incl. VAT); an invoice must show nets.
+
+    Net total N is the amount near gross / (1 + rate) for which N + round(N x rate) equals the gross paid
+    (closest when no N fits exactly, about 1 gross amount in 5 at 21 %); VAT = round(N x rate) as EN 16931 wants.
+    The line nets are each line's gross / (1 + rate), rounded, moved by whole cents (largest lines first) so they
+    add up to N. What does not fit (rounding, at most one cent) is the document's rounding amount (BT-114), so
+    the amount payable stays exactly what the customer was charged.
+    """
+    percent = Decimal(percent)
+    grosses = [Decimal(g) for g in gross_lines]
+    gross = sum(grosses, ZERO)
+    factor = 1 + percent / 100
+    first = round_amount(gross / factor)
+    candidates = [first + CENT * k for k in (0, -1, 1, -2, 2)]
+    net = min(candidates, key=lambda n: abs(gross - n - vat_of(n, percent)))
+    vat = vat_of(net, percent)
+    nets = _largest_first_adjust([round_amount(g / factor) for g in grosses], grosses, net)
+    return GrossSplit(line_nets=tuple(nets), net=net, vat=vat, rounding=gross - net - vat)
+

@@ -21,6 +21,7 @@ coop_api_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("logistics.api_urls")),
+    path("", include("invoicing.api_urls")),
     path("", include("orders.api_urls_b2b")),
 ]
 
@@ -38,6 +39,7 @@ coop_page_patterns = [
     path("", include("orders.urls_shop")),
     path("manage/", include("orders.urls_manage")),
     path("hub/", include("logistics.urls")),
+    path("invoices/", include("invoicing.urls")),
     path("", include("orders.urls_b2b")),
 ]
 

@@ -128,3 +128,32 @@ def build_cycle_schedule(world) -> None:
 
 WORLD_BUILDERS.append(build_cycle_schedule)
 URL_KWARG_FILLERS["cycle_schedule_id"] = lambda w: w.extra["cycle_schedule"].pk
+
+
+def build_invoicing(world) -> None:
+    """An issued business invoice in every world, over a delivered order in a cycle of its own."""
+    from django_scopes import scope
+
+    from invoicing.services.drafts import invoice_draft_for_orders
+    from invoicing.services.issuing import invoice_issue
+    from orders.models import Order
+    from orders.services.ordering import Destination, order_place
+    from tests import factories
+
+    coop = world.coop
+    with scope(coop=coop):
+        buyer = factories.MembershipFactory(coop=coop, roles=["business"], user__email=f"keuken@{coop.slug}.example",
+                                            business_account=world.extra["business_account"])
+        cycle = factories.open_cycle(coop, name=f"Gefactureerd {coop.slug}")
+        offer = factories.offer_for(cycle, world.extra["product"])
+        order = order_place(customer=buyer, cycle_id=cycle.pk, lines=[{"offer": offer.pk, "quantity": 3}],
+                            destination=Destination("business"), purchase_order_reference=f"PO-{coop.slug}-77")
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.DELIVERED)
+        invoice = invoice_issue(invoice_id=invoice_draft_for_orders(orders=[order]).pk, dispatch=False)
+    world.extra.update(invoice=invoice, invoice_buyer=buyer)
+    # Numbers start at 1 in every coop, so the number itself is not a secret; the OGM and the PO are.
+    world.extra["private"] += [invoice.payment_reference, invoice.order_reference, buyer.user.email]
+
+
+WORLD_BUILDERS.append(build_invoicing)
+URL_KWARG_FILLERS["invoice_id"] = lambda w: w.extra["invoice"].pk
