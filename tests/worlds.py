@@ -116,20 +116,6 @@ WORLD_BUILDERS.append(build_cycle_schedule)
 URL_KWARG_FILLERS["cycle_schedule_id"] = lambda w: w.extra["cycle_schedule"].pk
 
 
-
-
-def build_cycle_schedule(world) -> None:
-    from orders.models import CycleSchedule
-
-    world.extra["cycle_schedule"] = CycleSchedule.objects.create(
-        coop=world.coop, name=f"Weekschema {world.coop.slug}", opens_weekday="mon", opens_time="08:00",
-        cutoff_weekday="wed", cutoff_time="20:00", delivery_weekday="fri", weeks_ahead=2)
-
-
-WORLD_BUILDERS.append(build_cycle_schedule)
-URL_KWARG_FILLERS["cycle_schedule_id"] = lambda w: w.extra["cycle_schedule"].pk
-
-
 def build_invoicing(world) -> None:
     """An issued business invoice in every world, over a delivered order in a cycle of its own."""
     from django_scopes import scope
