@@ -1,6 +1,6 @@
 """The shopping cart: offer id -> quantity for the open cycle, kept in the session (no rows until checkout).
 
-One cart per cooperative. A cart belongs to one cycle; when another cycle opens, the old cart is dropped.
+One cart per cooperative and open cycle (usually one); a cart is dropped once its cycle's cut-off has passed.
 When the member already has an order in the cycle, the cart edits that order (`order_id`), and what the
 order already holds (`reserved`) counts as available when checking what is left.
 """
@@ -8,6 +8,7 @@ order already holds (`reserved`) counts as available when checking what is left.
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Offer, OrderCycle
@@ -36,9 +37,7 @@ class Cart:
         self.session = session
         self.coop_key = str(coop_id)
         self.cycle = cycle
-        data = session.get(SESSION_KEY, {}).get(self.coop_key) or {}
-        if data.get("cycle") != cycle.pk:
-            data = {}
+        data = (session.get(SESSION_KEY, {}).get(self.coop_key) or {}).get(str(cycle.pk)) or {}
         self.lines: dict[int, Decimal] = {int(k): Decimal(v) for k, v in (data.get("lines") or {}).items()}
         self.order_id: int | None = data.get("order")
         self.reserved: dict[int, Decimal] = {int(k): Decimal(v) for k, v in (data.get("reserved") or {}).items()}
@@ -48,12 +47,16 @@ class Cart:
 
     def save(self) -> None:
         carts = dict(self.session.get(SESSION_KEY, {}))
-        carts[self.coop_key] = {
-            "cycle": self.cycle.pk,
+        # One cart per open cycle; carts of cycles that closed meanwhile are dropped.
+        per_cycle = {k: v for k, v in (carts.get(self.coop_key) or {}).items()
+                     if isinstance(v, dict) and v.get("cutoff", 0) > timezone.now().timestamp()}
+        per_cycle[str(self.cycle.pk)] = {
+            "cutoff": self.cycle.cutoff_at.timestamp(),
             "lines": {str(k): str(v) for k, v in self.lines.items()},
             "order": self.order_id,
             "reserved": {str(k): str(v) for k, v in self.reserved.items()},
         }
+        carts[self.coop_key] = per_cycle
         self.session[SESSION_KEY] = carts
 
     def clear(self) -> None:

@@ -25,11 +25,17 @@ LOW_STOCK_SHARE = Decimal("0.2")  # ... or at or below this share of the offered
 
 # --- cycles ---------------------------------------------------------------------------------------------
 
-def cycle_open_for_orders(now=None) -> OrderCycle | None:
-    """The cycle customers order in now (the earliest cut-off when several are open)."""
+def cycles_open_for_orders(now=None) -> list[OrderCycle]:
+    """The cycles customers can order in now, the earliest cut-off first (usually just one)."""
     now = now or timezone.now()
-    return (OrderCycle.objects.filter(status=OrderCycle.Status.OPEN, opens_at__lte=now, cutoff_at__gt=now)
-            .order_by("cutoff_at", "pk").first())
+    return list(OrderCycle.objects.filter(status=OrderCycle.Status.OPEN, opens_at__lte=now, cutoff_at__gt=now)
+                .order_by("cutoff_at", "pk"))
+
+
+def cycle_open_for_orders(cycle_id=None, now=None) -> OrderCycle | None:
+    """The open cycle `cycle_id`, or the one with the earliest cut-off."""
+    cycles = cycles_open_for_orders(now)
+    return next((c for c in cycles if str(c.pk) == str(cycle_id)), cycles[0] if cycles else None)
 
 
 def cycle_next_opening(now=None) -> OrderCycle | None:

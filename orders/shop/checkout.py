@@ -14,13 +14,13 @@ from orders.forms_shop import CheckoutForm
 from orders.models import Order
 from orders.services.ordering import OfferShortage, order_change_lines, order_place
 
-from .common import cart_context, load_cart
+from .common import cart_context, current_cycle, load_cart, shop_url
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout(request, coop_slug):
     """Members only (not coop_public): anonymous visitors are sent to the login page first."""
-    cycle = selectors.cycle_open_for_orders()
+    cycle, open_cycles = current_cycle(request)
     if cycle is None:
         messages.error(request, _("There is no open order round at the moment."))
         return redirect("shop_home", coop_slug=coop_slug)
@@ -63,7 +63,7 @@ def checkout(request, coop_slug):
 
     if not cart.lines and order is None:
         messages.info(request, _("Your cart is empty."))
-        return redirect("shop_home", coop_slug=coop_slug)
+        return redirect(shop_url(request, cycle if len(open_cycles) > 1 else None))
     return render(request, "orders/shop/checkout.html", context)
 
 

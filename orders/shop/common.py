@@ -16,6 +16,19 @@ def check_shop_access(request) -> None:
         raise Http404(_("Not found."))
 
 
+def current_cycle(request) -> tuple[OrderCycle | None, list[OrderCycle]]:
+    """The open cycle this request shops in (`?cycle=` / a form's `cycle` when several are open), and all
+    open cycles."""
+    cycles = selectors.cycles_open_for_orders()
+    wanted = request.POST.get("cycle") or request.GET.get("cycle")
+    return next((c for c in cycles if str(c.pk) == wanted), cycles[0] if cycles else None), cycles
+
+
+def shop_url(request, cycle: OrderCycle | None = None) -> str:
+    url = resolve_url("shop_home", coop_slug=request.coop.slug)
+    return f"{url}?cycle={cycle.pk}" if cycle is not None else url
+
+
 def load_cart(request, cycle: OrderCycle) -> Cart:
     """The request's cart for `cycle`. A member who already ordered in this cycle edits that order."""
     cart = Cart(request.session, coop_id=request.coop.pk, cycle=cycle)
@@ -36,7 +49,9 @@ def cart_context(request, cycle: OrderCycle, cart: Cart, pricing=None) -> dict:
     # Where a plain (no-JavaScript) cart form comes back to: the page the cart is shown on.
     back = request.get_full_path()
     if request.htmx or request.method != "GET":
-        back = (request.htmx.current_url_abs_path if request.htmx else None) or safe_next(request, "shop_home")
+        back = request.htmx.current_url_abs_path if request.htmx else None
+        if not back:
+            back = safe_next(request, "shop_home")
     return {"cart": summary, "cart_order_id": cart.order_id, "cycle": cycle, "back": back,
             "can_order": request.membership is not None}
 

@@ -12,6 +12,8 @@ from orders import selectors
 from orders.cart import Cart
 from orders.services.ordering import order_can_change, order_cancel
 
+from .common import shop_url
+
 
 @require_safe
 def order_list(request, coop_slug):
@@ -56,7 +58,8 @@ def order_change(request, coop_slug, order_id):
     cart.attach_order(order.pk, selectors.order_lines_quantities(order), merge=False)
     messages.info(request, _("Change your order %(number)s below, then confirm it at the checkout.")
                   % {"number": order.number})
-    return redirect("shop_home", coop_slug=coop_slug)
+    several = len(selectors.cycles_open_for_orders()) > 1
+    return redirect(shop_url(request, order.cycle if several else None))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

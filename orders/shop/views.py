@@ -19,7 +19,7 @@ from orders import selectors
 from orders.cart import parse_quantity
 from orders.forms_shop import CartLineForm
 
-from .common import cart_context, check_shop_access, load_cart, safe_next
+from .common import cart_context, check_shop_access, current_cycle, load_cart, safe_next
 
 PAGE_SIZE = 48
 
@@ -28,7 +28,7 @@ PAGE_SIZE = 48
 @require_safe
 def shop(request, coop_slug):
     check_shop_access(request)
-    cycle = selectors.cycle_open_for_orders()
+    cycle, open_cycles = current_cycle(request)
     if cycle is None:
         return render(request, "orders/shop/closed.html", {"next_cycle": selectors.cycle_next_opening()})
     filters, errors = catalog.product_filter_parse(request.GET)
@@ -49,6 +49,7 @@ def shop(request, coop_slug):
         "allergens": Allergen.choices,
         "storages": Product.Storage.choices,
         "business_prices": pricing.business,
+        "open_cycles": open_cycles,
     }
     return render(request, "orders/shop/shop.html", context, status=400 if errors else 200)
 
@@ -57,7 +58,7 @@ def shop(request, coop_slug):
 @require_safe
 def cart_page(request, coop_slug):
     check_shop_access(request)
-    cycle = selectors.cycle_open_for_orders()
+    cycle, _open = current_cycle(request)
     if cycle is None:
         return redirect("shop_home", coop_slug=coop_slug)
     context = cart_context(request, cycle, load_cart(request, cycle))
@@ -68,7 +69,7 @@ def cart_page(request, coop_slug):
 def _change_cart(request, coop_slug, change):
     """Apply `change(cart, offer, quantity) -> success message` and answer htmx or a plain post."""
     check_shop_access(request)
-    cycle = selectors.cycle_open_for_orders()
+    cycle, _open = current_cycle(request)
     if cycle is None:
         messages.error(request, _("There is no open order round at the moment."))
         return redirect("shop_home", coop_slug=coop_slug)

@@ -350,7 +350,7 @@ def test_another_member_cannot_see_my_order_but_a_fixer_can(client, shop, placed
 
 def test_change_and_cancel_before_the_cutoff(client, shop, placed):
     response = client.post(f"{shop.base}/orders/{placed.pk}/change/")
-    assert response["Location"] == f"{shop.base}/shop/"
+    assert response["Location"] in (f"{shop.base}/shop/", f"{shop.base}/shop/?cycle={shop.cycle.pk}")
     assert cart_quantity(client.get(f"{shop.base}/shop/").content.decode(), shop.offer) == "2"
     assert "Yes, cancel" in client.get(f"{shop.base}/orders/{placed.pk}/cancel/").content.decode()
     response = client.post(f"{shop.base}/orders/{placed.pk}/cancel/")
@@ -369,3 +369,21 @@ def test_change_and_cancel_are_refused_after_the_cutoff(client, shop, placed):
         assert response.status_code == 400 and "cut-off has passed" in response.content.decode()
     assert Order.objects.get(pk=placed.pk).status == Order.Status.PLACED
     assert Offer.objects.get(pk=shop.offer.pk).remaining == Decimal("8")
+
+
+def test_with_two_open_cycles_each_has_its_own_cart_and_order(client, shop):
+    with scope(coop=shop.coop):
+        later = factories.open_cycle(shop.coop, days_to_cutoff=5, name="Week later")
+        later_offer = factories.offer_for(later, shop.carrots, cap=5)
+    client.force_login(shop.buyer.user)
+    page = client.get(f"{shop.base}/shop/").content.decode()
+    assert "Week later" in page and f"?cycle={later.pk}" in page
+    add(client, shop, shop.offer, "1")
+    client.post(f"{shop.base}/shop/cart/add/", {"offer": later_offer.pk, "quantity": "2", "cycle": later.pk})
+    later_page = client.get(f"{shop.base}/shop/", {"cycle": later.pk}).content.decode()
+    assert cart_quantity(later_page, later_offer) == "2" and cart_quantity(later_page, shop.offer) is None
+    slot = later.pickup_points.get()
+    response = client.post(f"{shop.base}/shop/checkout/?cycle={later.pk}", checkout_data(shop, pickup=slot.pk))
+    order = Order.objects.get(customer=shop.buyer)
+    assert response["Location"] == f"{shop.base}/orders/{order.pk}/" and order.cycle_id == later.pk
+    assert cart_quantity(client.get(f"{shop.base}/shop/").content.decode(), shop.offer) == "1"  # still there
