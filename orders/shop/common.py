@@ -52,8 +52,9 @@ def cart_context(request, cycle: OrderCycle, cart: Cart, pricing=None) -> dict:
         back = request.htmx.current_url_abs_path if request.htmx else None
         if not back:
             back = safe_next(request, "shop_home")
+    checkout_path = resolve_url("shop_checkout", coop_slug=request.coop.slug)
     return {"cart": summary, "cart_order_id": cart.order_id, "cycle": cycle, "back": back,
-            "can_order": request.membership is not None}
+            "on_checkout": back.split("?")[0].endswith(checkout_path), "can_order": request.membership is not None}
 
 
 def safe_next(request, default: str) -> str:

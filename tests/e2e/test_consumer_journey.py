@@ -72,6 +72,7 @@ def test_consumer_orders_and_sees_payment_details(live_server, journey, monkeypa
             page.locator("#cart a.button").click()
             page.wait_for_url(re.compile(rf"/{coop.slug}/shop/checkout/(\?cycle=\d+)?$"))
             page.locator("input[name=pickup]").first.check()
+            page.screenshot(path=str(ARTIFACTS / "consumer-checkout.png"), full_page=True)
             page.locator("form.checkout-form button[type=submit]").click()
             page.wait_for_url(re.compile(rf"/{coop.slug}/orders/\d+/$"))
 
