@@ -11,6 +11,7 @@ SEEDERS = [
     "coop.demo.people.seed",
     "coop.demo.producers.seed",
     "catalog.demo.seed",
+    "orders.demo.seed",  # before the kitchens: their standing orders go into the open cycle it makes
     "orders.demo_b2b.seed",
 ]
 
