@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -75,7 +76,7 @@ def quick_order(request, coop_slug):
         messages.success(request, _("Your order for %(cycle)s is cancelled.") % {"cycle": cycle.name})
     else:
         messages.success(request, _("Order %(number)s saved: € %(total)s excl. VAT. You can change it until the "
-                                    "cut-off.") % {"number": order.number, "total": order.total_net})
+                                    "cut-off.") % {"number": order.number, "total": number_format(order.total_net, 2)})
     return redirect(reverse("b2b_quick_order", kwargs={"coop_slug": coop_slug}) + f"?cycle={cycle.pk}")
 
 

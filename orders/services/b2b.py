@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from catalog.models import ContractPrice, PriceGroup, PriceGroupMember, Product
@@ -53,8 +54,8 @@ def business_order_check(order: Order) -> None:
         raise ValidationError(
             _("The minimum order for %(account)s is € %(minimum)s excl. VAT; this order comes to € %(total)s. "
               "Add € %(missing)s or more.")
-            % {"account": account.name, "minimum": minimum, "total": order.total_net,
-               "missing": minimum - order.total_net})
+            % {"account": account.name, "minimum": number_format(minimum, 2),
+               "total": number_format(order.total_net, 2), "missing": number_format(minimum - order.total_net, 2)})
 
 
 # --- the week's order of an account ---------------------------------------------------------------------

@@ -395,3 +395,33 @@ def test_contract_price_ending(b2b):
         assert first.valid_until == date(2026, 5, 31) and second.valid_until is None
         contract_price_end(contract_price=second, on=date(2026, 9, 30))
         assert ContractPrice.objects.get(pk=second.pk).valid_until == date(2026, 9, 30)
+
+
+# --- demo data ------------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_demo_kitchens_get_their_details_and_a_standing_order_idempotently():
+    from django_scopes import scopes_disabled
+
+    from coop.demo import data
+    from coop.management.commands.seed_demo import _load
+
+    region = data.regions()
+    for dotted in ("coop.demo.people.seed", "coop.demo.producers.seed", "catalog.demo.seed", "orders.demo_b2b.seed"):
+        _load(dotted)(region)
+    with scopes_disabled():
+        counts = (StandingOrder.objects.count(), StandingOrderLine.objects.count())
+        school = BusinessAccount.objects.get(key="hageland-kitchen-01")
+        assert (school.kind, school.postcode, school.cooled_delivery_required) == ("school", "3010", True)
+        assert (school.delivery_days, str(school.delivery_from), str(school.delivery_until)) == (
+            ["fri"], "07:00:00", "09:00:00")
+        assert "fietsenstalling" in school.entry_instructions and school.peppol_id.startswith("0208:")
+        bistro = BusinessAccount.objects.get(key="hageland-kitchen-03")
+        assert "14:30-16:30" in bistro.entry_instructions  # its second window
+        standing = StandingOrder.objects.get(account=school)
+        assert standing.customer.user.email == "keuken1@hageland.example"
+        assert standing.lines.count() == 5 and standing.pauses.count() == 2
+        assert StandingOrder.objects.filter(account__coop__slug="meetjesland").count() == 4
+    _load("orders.demo_b2b.seed")(region)
+    with scopes_disabled():
+        assert (StandingOrder.objects.count(), StandingOrderLine.objects.count()) == counts == (8, counts[1])

@@ -324,3 +324,89 @@ def test_two_workers_placing_the_same_cycle_at_the_same_time_place_once():
         assert StandingOrderRun.objects.filter(cycle=k["cycle"], status=Run.PLACED).count() == 2
         assert Offer.objects.get(pk=k["offers"]["Ajuin"].pk).ordered == Decimal("2")
         assert Offer.objects.get(pk=k["offers"]["Wortelen"].pk).ordered == Decimal("1")
+
+
+# --- a real worker, killed in the middle of a placement ---------------------------------------------------
+
+def _wait(predicate, seconds=60, step=0.2):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def _worker_waits_on_a_lock() -> bool:
+    """A backend of the test database waits for a row lock: the worker is inside the placement transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_placement_is_completed_by_the_redelivered_task():
+    """The worker claims the run, starts placing and blocks on an offer row the test holds; it is killed
+    (SIGKILL, children first). Nothing is half-written; the unacknowledged task comes back to a new worker,
+    which completes the placement once."""
+    import signal
+
+    import psutil
+
+    from orders.tasks import standing_orders_place
+    from tests.celery_worker import running_worker
+
+    with scopes_disabled():
+        coop = factories.CooperativeFactory(slug="omgevallen", name="Omgevallen")
+    with scope(coop=coop):
+        k = make_kitchen(coop)
+        standing = add_standing(k, [("Ajuin", 2)])
+        OrderCycle.objects.filter(pk=k["cycle"].pk).update(status=OrderCycle.Status.OPEN)
+    offer_id = k["offers"]["Ajuin"].pk
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_offer():
+        from django.db import transaction
+
+        try:
+            with scopes_disabled(), transaction.atomic():
+                Offer.objects.select_for_update().get(pk=offer_id)
+                locked.set()
+                release.wait(120)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_offer)
+    holder.start()
+    assert locked.wait(10)
+    env = {"TEST_VISIBILITY_TIMEOUT": "3"}
+    try:
+        with running_worker(queues="default", env=env) as worker:
+            standing_orders_place.delay(coop.pk, k["cycle"].pk)
+            assert _wait(_worker_waits_on_a_lock, 60), "the worker never reached the placement"
+            with scopes_disabled():
+                assert StandingOrderRun.objects.get(standing_order=standing).status == Run.CLAIMED
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                child.send_signal(signal.SIGKILL)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+    finally:
+        release.set()
+        holder.join(30)
+    with scopes_disabled():
+        # the killed backend gives up once it notices its client is gone: nothing of the order remains
+        assert _wait(lambda: not _worker_waits_on_a_lock() and Offer.objects.get(pk=offer_id).ordered == 0, 30)
+        assert not Order.objects.filter(cycle=k["cycle"]).exists()
+        assert StandingOrderRun.objects.get(standing_order=standing).status == Run.CLAIMED
+
+    with running_worker(queues="default", env=env), scopes_disabled():
+        assert _wait(lambda: StandingOrderRun.objects.get(standing_order=standing).status == Run.PLACED, 90)
+    with scopes_disabled():
+        run = StandingOrderRun.objects.get(standing_order=standing)
+        assert run.attempts == 2 and run.order is not None
+        assert Order.objects.filter(cycle=k["cycle"]).count() == 1
+        assert Offer.objects.get(pk=offer_id).ordered == Decimal("2")
