@@ -54,6 +54,10 @@ def product_save(*, product: Product | None = None, producer, data: dict, user=N
             setattr(product, field, value)
         _check_product_rules(product)
         product.full_clean(exclude=["search", "coop", "producer", "thumbnail"])
+        # full_clean cannot check (coop, sku) with coop excluded: check it here for a clear error, not a 500.
+        if Product.objects.filter(sku=product.sku).exclude(pk=product.pk).exists():
+            raise ValidationError({"sku": _("Another product of this cooperative already has code %(sku)s.")
+                                   % {"sku": product.sku}})
         product.save()
         if allergens is not None:
             product_declare_allergens(product=product, answers=allergens)
