@@ -23,7 +23,9 @@ class StandingOrderForm(forms.Form):
     weekdays = forms.MultipleChoiceField(label=_("Delivery weekdays"), choices=Weekday.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple,
                                          help_text=_("Only for 'cycles delivering on chosen weekdays'."))
-    start_date = forms.DateField(label=_("First delivery on or after"), widget=forms.DateInput(DATE, "%Y-%m-%d"))
+    start_date = forms.DateField(label=_("First delivery on or after"), widget=forms.DateInput(DATE, "%Y-%m-%d"),
+                                 help_text=_("A cycle that is open now and delivers on or after this date gets "
+                                             "the order within a minute."))
     end_date = forms.DateField(label=_("Last delivery on or before"), required=False,
                                widget=forms.DateInput(DATE, "%Y-%m-%d"))
     purchase_order_reference = forms.CharField(label=_("Purchase order reference"), max_length=60, required=False)
@@ -35,7 +37,6 @@ class StandingOrderForm(forms.Form):
             self.fields["account"].queryset = BusinessAccount.objects.filter(is_active=True)
         else:
             del self.fields["account"]
-        self.fields["start_date"].initial = timezone.localdate()
 
     def header(self) -> dict:
         return {name: self.cleaned_data[name] for name in

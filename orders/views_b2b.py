@@ -5,12 +5,14 @@ The fixer's overview and an account's prices are in views_b2b_manage.py.
 """
 
 import secrets
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -116,6 +118,12 @@ def _line_initial(standing) -> list[dict]:
              "substitute": ln.substitute_id} for ln in standing.lines.all()]
 
 
+def _first_free_delivery():
+    """A new standing order starts after the cycles open now, so it never lands on a week already ordered."""
+    open_now = selectors.open_cycles_for_ordering()
+    return max(c.delivery_date for c in open_now) + timedelta(days=1) if open_now else timezone.localdate()
+
+
 @require_roles(*BUYERS)
 @require_http_methods(["GET", "POST"])
 def standing_edit(request, coop_slug, standing_order_id=None):
@@ -123,7 +131,7 @@ def standing_edit(request, coop_slug, standing_order_id=None):
     standing = _standing(request, standing_order_id) if standing_order_id is not None else None
     if standing is None and not is_manager and _account(request) is None:
         raise Http404(_("Not found."))
-    initial = {}
+    initial = {"start_date": _first_free_delivery()}
     if standing is not None:
         initial = {name: getattr(standing, name) for name in
                    ("name", "frequency", "weekdays", "start_date", "end_date", "purchase_order_reference", "is_active")}

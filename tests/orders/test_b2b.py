@@ -233,6 +233,10 @@ def test_kitchen_a_cannot_see_kitchen_bs_orders_or_standing_orders(client, b2b):
 def test_a_chef_manages_a_standing_order_with_a_holiday(client, b2b):
     client.force_login(b2b["chef_a"].user)
     slug = b2b["coop"].slug
+    new = client.get(reverse("b2b_standing_create", kwargs={"coop_slug": slug}))
+    assert "account" not in new.context["form"].fields  # a chef orders for their own kitchen
+    # starts after the week that is open now, so it never doubles an order placed by hand
+    assert new.context["form"].initial["start_date"] == b2b["cycle"].delivery_date + timedelta(days=1)
     data = {"name": "Groenten", "frequency": "every_cycle", "start_date": "2026-01-05", "is_active": "on",
             "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
             "lines-0-product": b2b["carrots"].pk, "lines-0-quantity": "5", "lines-0-rule": "take_remaining",
