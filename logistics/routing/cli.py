@@ -55,7 +55,8 @@ def solve_benchmark_file(
     except BenchmarkFormatError as error:
         raise CliError(str(error)) from error
     started = time.monotonic()
-    solution = solve(instance, SolveOptions(objective=objective, time_limit=time_limit, seed=seed))
+    options = SolveOptions(objective=objective, time_limit=time_limit, seed=seed, soft_mandatory=False)
+    solution = solve(instance, options)
     seconds = time.monotonic() - started
     routes = [route.stop_ids for route in solution.routes if route.visits]
     report = check_plan(instance, [PlannedRoute(r.vehicle_id, r.stop_ids) for r in solution.routes])

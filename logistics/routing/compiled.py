@@ -17,6 +17,7 @@ from .matrix import TravelMatrix
 from .model import Instance, Stop, Vehicle
 
 COST_UNITS_PER_EUR = 10_000  # the `cost` objective counts hundredths of a cent
+COST_DIVISOR = 1000  # per-unit costs are integers over this, so cents per metre keep their precision
 OBJECTIVES = ("distance", "fleet", "cost")
 
 
@@ -49,13 +50,14 @@ class CompiledProblem:
     allowed_vehicles: list[list[int] | None]  # per node; None: any vehicle
     pairs: list[tuple[int, int]]  # (pickup node, delivery node)
     penalties: list[tuple[list[int], int]]  # optional node groups and the penalty (objective units) per node
-    vehicle_arc_cost: list[int]  # per vehicle: multiplier of `distance` in the objective (cost objective)
+    # Arc cost of vehicle v from i to j: (distance[i][j] * vehicle_distance_cost[v]
+    #   + (travel_time[group(v)][i][j] + service[i]) * vehicle_time_cost[v]) // COST_DIVISOR
+    vehicle_distance_cost: list[int]
+    vehicle_time_cost: list[int]
     vehicle_fixed_cost: list[int]
-    vehicle_span_cost: list[int]  # objective units per scaled time unit
     locked: list[tuple[int, list[int], bool]]  # (vehicle, nodes in order, contiguous)
     distance_scale: int
     time_scale: int
-    arc_cost_divisor: int = 1  # cost objective: arc costs are (distance * multiplier) // divisor
     excluded: dict[str, str] = field(default_factory=dict)  # task stop id -> reason (not in the model)
 
     @property
@@ -71,9 +73,17 @@ class CompiledProblem:
 
 
 def compile_problem(
-    instance: Instance, matrix: TravelMatrix, objective: str, excluded: dict[str, str] | None = None
+    instance: Instance,
+    matrix: TravelMatrix,
+    objective: str,
+    excluded: dict[str, str] | None = None,
+    soft_mandatory: bool = False,
 ) -> CompiledProblem:
-    """Builds the integer problem. `excluded` maps stop/shipment ids that are left out of the model to a reason."""
+    """Builds the integer problem. `excluded` maps stop/shipment ids that are left out of the model to a reason.
+
+    With `soft_mandatory`, mandatory tasks may be left out at a penalty larger than any cost of serving them:
+    the search then always returns a plan, and whatever truly does not fit comes back as unassigned.
+    """
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
     excluded = dict(excluded or {})
@@ -122,23 +132,24 @@ def compile_problem(
         for node in nodes:
             allowed[node] = [v] if allowed[node] is None or v in allowed[node] else []
         locked.append((v, nodes, lock.contiguous))
-    locked_nodes = {node for _, nodes, _ in locked for node in nodes}
 
     money = objective == "cost"
+    # Money per scaled unit, kept as integers over COST_DIVISOR. Hours count driving and service time;
+    # waiting is left out of the search (span costs would make OR-Tools solve an LP per route change).
+    if money:
+        distance_cost = [round(v.cost_per_km * COST_UNITS_PER_EUR * COST_DIVISOR / ds) for v in vehicles]
+        time_cost = [round(v.cost_per_hour * COST_UNITS_PER_EUR * COST_DIVISOR / 3600 / ts) for v in vehicles]
+        fixed_cost = [round(v.fixed_cost * COST_UNITS_PER_EUR) for v in vehicles]
+    else:
+        distance_cost, time_cost, fixed_cost = [COST_DIVISOR] * len(vehicles), [0] * len(vehicles), [0] * len(vehicles)
+    longest_arc = max(max(row) for row in distance)
+    slowest_arc = max(max(max(row) for row in matrix) for matrix in travel_time) + max(service)
+    # Leaving out a mandatory task (soft mode) must cost more than anything serving it could.
+    must_serve = 100 * (
+        2 * (longest_arc * max(distance_cost) + slowest_arc * max(time_cost)) // COST_DIVISOR + max(fixed_cost) + 1
+    )
     unit = COST_UNITS_PER_EUR if money else ds  # objective units per EUR (cost) or per distance unit
-    shipment_penalty = {s.id: s.penalty for s in instance.shipments}
-    penalties = []
-    for k, task in enumerate(tasks):
-        node = len(depot_locations) + k
-        if task.role == "stop":
-            if task.stop.penalty is not None and node not in locked_nodes:
-                penalties.append(([node], round(task.stop.penalty * unit)))
-        elif task.role == "pickup":
-            penalty = shipment_penalty[task.shipment_id]
-            if penalty is not None and not {node, node + 1} & locked_nodes:
-                # The pair is in or out together; its penalty sits on the pickup.
-                penalties.append(([node], round(penalty * unit)))
-                penalties.append(([node + 1], 0))
+    penalties = _penalties(instance, tasks, len(depot_locations), locked, unit, must_serve if soft_mandatory else None)
 
     return CompiledProblem(
         objective=objective,
@@ -154,29 +165,49 @@ def compile_problem(
         windows=windows,
         horizon=horizon,
         shift=[_shift(v, ts, horizon) for v in vehicles],
-        max_span=[None if v.max_duration is None else math.floor(v.max_duration * ts) for v in vehicles],
+        max_span=[_max_span(v, ts, horizon) for v in vehicles],
         dimensions=dimensions,
         demand=demand,
         capacity=capacity,
         allowed_vehicles=allowed,
         pairs=pairs,
         penalties=penalties,
-        # Money per scaled distance unit = cost_per_km / ds EUR; kept as an integer multiplier over a divisor.
-        vehicle_arc_cost=[round(v.cost_per_km * COST_UNITS_PER_EUR) for v in vehicles]
-        if money
-        else [1] * len(vehicles),
-        arc_cost_divisor=ds if money else 1,
-        vehicle_fixed_cost=[round(v.fixed_cost * COST_UNITS_PER_EUR) for v in vehicles]
-        if money
-        else [0] * len(vehicles),
-        vehicle_span_cost=[round(v.cost_per_hour * COST_UNITS_PER_EUR / 3600 / ts) for v in vehicles]
-        if money
-        else [0] * len(vehicles),
+        vehicle_distance_cost=distance_cost,
+        vehicle_time_cost=time_cost,
+        vehicle_fixed_cost=fixed_cost,
         locked=locked,
         distance_scale=ds,
         time_scale=ts,
         excluded=excluded,
     )
+
+
+def _penalties(instance, tasks, num_depots, locked, unit, must_serve: int | None) -> list[tuple[list[int], int]]:
+    """Disjunctions: optional tasks at their penalty; mandatory ones at `must_serve` when soft, else none.
+
+    A shipment's pickup and delivery are in or out together; its penalty sits on the pickup. Locked stops are
+    always hard: the fixer pinned them.
+    """
+    locked_nodes = {node for _, nodes, _ in locked for node in nodes}
+    shipment_penalty = {s.id: s.penalty for s in instance.shipments}
+    penalties = []
+    for k, task in enumerate(tasks):
+        node = num_depots + k
+        if task.role == "stop":
+            penalty, nodes = task.stop.penalty, {node}
+        elif task.role == "pickup":
+            penalty, nodes = shipment_penalty[task.shipment_id], {node, node + 1}
+        else:
+            continue
+        if nodes & locked_nodes:
+            continue
+        value = round(penalty * unit) if penalty is not None else must_serve
+        if value is None:
+            continue
+        penalties.append(([node], value))
+        if task.role == "pickup":
+            penalties.append(([node + 1], 0))
+    return penalties
 
 
 def _tasks(instance: Instance, excluded: dict[str, str]) -> list[Task]:
@@ -206,6 +237,19 @@ def _shift(vehicle: Vehicle, ts: int, horizon: int) -> tuple[int, int]:
     if vehicle.shift is None:
         return 0, horizon
     return _ceil(vehicle.shift.start * ts), math.floor(vehicle.shift.end * ts)
+
+
+def _max_span(vehicle: Vehicle, ts: int, horizon: int) -> int | None:
+    """The duration limit, or None when the shift window alone already enforces it.
+
+    A span limit inside a wider window makes OR-Tools solve a small scheduling LP for every route it checks,
+    which slows the search down a lot on large instances; only pay for it when it constrains something.
+    """
+    if vehicle.max_duration is None:
+        return None
+    limit = math.floor(vehicle.max_duration * ts)
+    start, end = _shift(vehicle, ts, horizon)
+    return None if limit >= end - start else limit
 
 
 def _capacities(instance: Instance, tasks: list[Task], num_depots: int):
@@ -282,9 +326,9 @@ def restrict_problem(problem: CompiledProblem, task_nodes: list[int], vehicles: 
             for group, penalty in problem.penalties
             if all(n in new_node for n in group)
         ],
-        vehicle_arc_cost=per_vehicle(problem.vehicle_arc_cost),
+        vehicle_distance_cost=per_vehicle(problem.vehicle_distance_cost),
+        vehicle_time_cost=per_vehicle(problem.vehicle_time_cost),
         vehicle_fixed_cost=per_vehicle(problem.vehicle_fixed_cost),
-        vehicle_span_cost=per_vehicle(problem.vehicle_span_cost),
         locked=[
             (new_vehicle[v], [new_node[n] for n in group], contiguous)
             for v, group, contiguous in problem.locked

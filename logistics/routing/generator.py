@@ -30,8 +30,10 @@ COOLED, LEZ = "cooled", "lez"
 LEZ_POSTCODES = frozenset({"9000", "9030", "9031", "9032", "9040", "9041", "9042", "9050", "9051", "9052",
                            "2000", "2018", "2020", "2030", "2040", "2050", "2060", "2100", "2140", "2170",
                            "2180", "2600", "2610", "2660"})  # fmt: skip
-CHILLED_FARM_TYPES = frozenset({"dairy", "cheese", "meat", "eggs_poultry"})
-HOME_SLOTS = [(h * 3600, (h + 2) * 3600) for h in (10, 12, 14, 16, 18)]
+CHILLED_FARM_TYPES = frozenset({"dairy", "meat"})
+# Four-hour home delivery slots and how often households pick them.
+HOME_SLOTS = [(9 * 3600, 13 * 3600), (12 * 3600, 16 * 3600), (16 * 3600, 20 * 3600)]
+HOME_SLOT_WEIGHTS = [0.4, 0.4, 0.2]
 
 
 def _clock(text: str) -> float:
@@ -104,7 +106,7 @@ def generate_regional_instance(coop: str = "hageland", stops: int = 400, vehicle
     home_places = [p for p in nearby if p.postcode in home_zone] or nearby
 
     n_farms = max(1, round(stops * 0.08))
-    n_kitchens = max(1, round(stops * 0.04))
+    n_kitchens = max(1, round(stops * 0.02))
     n_points = max(1, round(stops * 0.04))
     n_pairs = max(1, round(stops * 0.03))
     n_homes = max(0, stops - n_farms - n_kitchens - n_points - 2 * n_pairs)
@@ -120,10 +122,10 @@ def generate_regional_instance(coop: str = "hageland", stops: int = 400, vehicle
             postcode = where.postcode
         chilled = template["farm_type"] in CHILLED_FARM_TYPES
         # Farms hand over goods early, or after the midday break.
-        windows = (TimeWindow(_clock("07:00"), _clock("10:30")),)
+        windows = (TimeWindow(_clock("07:00"), _clock("12:00")),)
         if b.rng.random() < 0.3:
-            windows += (TimeWindow(_clock("13:00"), _clock("15:00")),)
-        b.stops.append(_stop(b, f"farm-{k + 1}", lat, lon, postcode, windows, 600, b.load((15, 100), (2, 6)),
+            windows += (TimeWindow(_clock("13:00"), _clock("16:00")),)
+        b.stops.append(_stop(b, f"farm-{k + 1}", lat, lon, postcode, windows, 480, b.load((15, 100), (2, 6)),
                              chilled, service_per_crate=20))  # fmt: skip
 
     for k in range(n_kitchens):
@@ -156,13 +158,13 @@ def generate_regional_instance(coop: str = "hageland", stops: int = 400, vehicle
     for k in range(n_homes):
         where = b.rng.choice(home_places if b.rng.random() < 0.7 else nearby)
         lat, lon = _jitter(b.rng, where.lat, where.lon, 1.5)
-        slot = b.rng.choice(HOME_SLOTS)
+        slot = b.rng.choices(HOME_SLOTS, HOME_SLOT_WEIGHTS)[0]
         load = b.load((4, 14), (1, 1))
         # Some households order a second crate; a few orders are optional add-ons (crate returns).
         if b.rng.random() < 0.15:
             load[CRATES], load[VOLUME] = 2, 64.0
-        stop = _stop(b, f"home-{k + 1}", lat, lon, where.postcode, (TimeWindow(*slot),), 150, load, False,
-                     service_per_crate=30)  # fmt: skip
+        stop = _stop(b, f"home-{k + 1}", lat, lon, where.postcode, (TimeWindow(*slot),), 90, load, False,
+                     service_per_crate=15)  # fmt: skip
         if b.rng.random() < 0.03:
             stop = Stop(**{**stop.__dict__, "penalty": 15.0})
         b.stops.append(stop)
@@ -183,22 +185,23 @@ def _stop(b: _Builder, key, lat, lon, postcode, windows, service, load, chilled,
 
 
 def _fleet(data: dict, count: int, hub_id: str, b: _Builder) -> list[Vehicle]:
-    """Cooled box vans and plain box vans from the hub, alternating early and late shifts."""
+    """Cooled box vans on the early shift and plain box vans on the late shift, all from the hub."""
     costs = {v["kind"]: v["cost_estimates_eur"] for v in data["vehicles"]}
     fleet = []
     for k in range(count):
         cooled = k % 2 == 0
-        early = k % 4 < 2
+        early = cooled  # chilled goods (kitchens, dairy farms) are a morning job; plain vans cover the evening
         kind = "van_cooled" if cooled else "van"
         cost = costs.get(kind, {"fixed_per_shift": "30", "per_km": "0.3", "per_hour": "32"})
-        shift = (_clock("06:00"), _clock("17:00")) if early else (_clock("09:00"), _clock("20:30"))
+        # Shift windows as long as the maximum working day: the driver's hours are the window itself.
+        shift = (_clock("06:00"), _clock("18:00")) if early else (_clock("08:30"), _clock("20:30"))
         fleet.append(
             Vehicle(
                 id=f"{kind}-{k + 1}",
                 start=hub_id,
                 shift=TimeWindow(*shift),
-                max_duration=10 * 3600,
-                capacity={KG: 1500.0 if cooled else 1200.0, CRATES: 120 if cooled else 100, VOLUME: 4000.0},
+                max_duration=12 * 3600,
+                capacity={KG: 1500.0 if cooled else 1200.0, CRATES: 140 if cooled else 120, VOLUME: 5000.0},
                 skills=frozenset({COOLED, LEZ} if cooled else {LEZ} if k % 3 else set()),
                 fixed_cost=float(cost["fixed_per_shift"]),
                 cost_per_km=float(cost["per_km"]),

@@ -69,7 +69,7 @@ class SpeedModel:
     slow_kmh: float = 22.0
     fast_kmh: float = 65.0
     ramp_km: float = 8.0
-    overhead_seconds: float = 60.0
+    overhead_seconds: float = 30.0
 
     def seconds(self, road_km: float) -> float:
         if road_km <= 0:

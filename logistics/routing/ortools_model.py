@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from ortools.constraint_solver import pywrapcp
 
-from .compiled import CompiledProblem
+from .compiled import COST_DIVISOR, CompiledProblem
 
 TIME = "time"
 RANK = "rank"
@@ -82,12 +82,33 @@ def build_model(
 
 
 def _set_arc_costs(problem: CompiledProblem, routing: pywrapcp.RoutingModel) -> None:
-    by_multiplier: dict[int, int] = {}
-    for v, multiplier in enumerate(problem.vehicle_arc_cost):
-        if multiplier not in by_multiplier:
-            values = [[d * multiplier // problem.arc_cost_divisor for d in row] for row in problem.distance]
-            by_multiplier[multiplier] = routing.RegisterTransitMatrix(values)
-        routing.SetArcCostEvaluatorOfVehicle(by_multiplier[multiplier], v)
+    registered: dict[tuple[int, int, int], int] = {}
+    for v in range(problem.num_vehicles):
+        key = (problem.vehicle_distance_cost[v], problem.vehicle_time_cost[v], problem.vehicle_speed_group[v])
+        if key not in registered:
+            registered[key] = routing.RegisterTransitMatrix(arc_costs(problem, v))
+        routing.SetArcCostEvaluatorOfVehicle(registered[key], v)
+
+
+def arc_cost(problem: CompiledProblem, v: int, i: int, j: int) -> int:
+    """One entry of `arc_costs(problem, v)`."""
+    travel = problem.travel_time[problem.vehicle_speed_group[v]][i][j]
+    money = problem.distance[i][j] * problem.vehicle_distance_cost[v]
+    return (money + (travel + problem.service[i]) * problem.vehicle_time_cost[v]) // COST_DIVISOR
+
+
+def arc_costs(problem: CompiledProblem, v: int) -> list[list[int]]:
+    per_distance, per_time = problem.vehicle_distance_cost[v], problem.vehicle_time_cost[v]
+    if not per_time and per_distance == COST_DIVISOR:
+        return problem.distance
+    times = problem.travel_time[problem.vehicle_speed_group[v]]
+    rows = []
+    for i, row in enumerate(problem.distance):
+        service = problem.service[i]
+        rows.append(
+            [(d * per_distance + (t + service) * per_time) // COST_DIVISOR for d, t in zip(row, times[i], strict=True)]
+        )
+    return rows
 
 
 def _add_time_dimension(problem, manager, routing, finalize_times: bool) -> pywrapcp.RoutingDimension:
@@ -117,8 +138,6 @@ def _add_time_dimension(problem, manager, routing, finalize_times: bool) -> pywr
         time.CumulVar(routing.End(v)).SetRange(start, end)
         if problem.max_span[v] is not None:
             time.SetSpanUpperBoundForVehicle(problem.max_span[v], v)
-        if problem.vehicle_span_cost[v]:
-            time.SetSpanCostCoefficientForVehicle(problem.vehicle_span_cost[v], v)
     if finalize_times:
         # Come back as early, then leave as late, as the plan allows: no needless waiting in the schedule.
         for v in range(problem.num_vehicles):

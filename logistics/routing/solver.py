@@ -19,6 +19,7 @@ from .compiled import CompiledProblem, compile_problem
 from .diagnosis import dropped_reason, unserviceable
 from .matrix import MatrixProvider, TravelMatrix, default_matrix_provider
 from .model import Instance, Route, Solution, Unassigned, Visit
+from .ortools_model import arc_cost
 from .portfolio import run_portfolio
 from .search import SearchConfig, SearchResult
 from .validation import validate_instance
@@ -42,6 +43,9 @@ class SolveOptions:
     seed: int = 0  # rotates which configurations run when there are fewer workers than configurations
     progress: Callable[[Progress], None] | None = None
     configs: tuple[SearchConfig, ...] | None = None  # override the built-in search portfolio
+    # Mandatory stops may be left out (at a prohibitive penalty, reported as unassigned) rather than failing
+    # the whole plan. Benchmarks switch this off to keep the classic hard-constraint model.
+    soft_mandatory: bool = True
 
 
 # Insertion-based LNS operators spend their time budget on re-inserting nodes, which pays off when stops are
@@ -59,6 +63,12 @@ PORTFOLIO = (
 )
 
 
+# On large instances local cheapest insertion is slow to build its first plan; sequential insertion is quick.
+LARGE_PORTFOLIO = (
+    SearchConfig("parallel-insertion-gls", gls_lambda=0.1),
+    SearchConfig("sequential-insertion-gls", first_solution="SEQUENTIAL_CHEAPEST_INSERTION", gls_lambda=0.1),
+)
+LARGE = 200  # tasks
 FLEET_PORTFOLIO = (
     SearchConfig("dense-routes-gls", gls_lambda=0.1, route_density=2.0),
     SearchConfig(
@@ -67,8 +77,13 @@ FLEET_PORTFOLIO = (
 )
 
 
-def default_configs(options: SolveOptions) -> tuple[SearchConfig, ...]:
-    configs = options.configs or (FLEET_PORTFOLIO if options.objective == "fleet" else PORTFOLIO)
+def default_configs(options: SolveOptions, tasks: int = 0) -> tuple[SearchConfig, ...]:
+    if options.configs:
+        configs = options.configs
+    elif options.objective == "fleet":
+        configs = FLEET_PORTFOLIO
+    else:
+        configs = LARGE_PORTFOLIO if tasks > LARGE else PORTFOLIO
     workers = options.workers or min(len(configs), os.cpu_count() or 1)
     shift = options.seed % len(configs)
     rotated = configs[shift:] + configs[:shift]
@@ -84,7 +99,7 @@ def solve(
     provider = matrix_provider or default_matrix_provider(instance.locations)
     matrix = provider.matrix(instance.locations)
     excluded = unserviceable(instance, matrix)
-    problem = compile_problem(instance, matrix, options.objective, excluded)
+    problem = compile_problem(instance, matrix, options.objective, excluded, options.soft_mandatory)
     if not problem.tasks:
         return _decode(instance, problem, matrix, None, time.monotonic() - started)
 
@@ -94,7 +109,7 @@ def solve(
     remaining = options.time_limit - (time.monotonic() - started)
     results = run_portfolio(
         problem,
-        default_configs(options),
+        default_configs(options, len(problem.tasks)),
         max(0.5, remaining),
         options.solution_limit,
         on_progress=on_progress if options.progress else None,
@@ -114,6 +129,7 @@ def score(problem: CompiledProblem, result: SearchResult) -> tuple:
 
 
 def objective_value(problem: CompiledProblem, result: SearchResult) -> int:
+    """The search objective of a result, recomputed from its routes (same integers as OR-Tools uses)."""
     total = 0
     visited = set()
     for v, nodes in enumerate(result.routes):
@@ -121,10 +137,7 @@ def objective_value(problem: CompiledProblem, result: SearchResult) -> int:
             continue
         visited.update(nodes)
         path = [problem.vehicle_starts[v], *nodes, problem.vehicle_ends[v]]
-        arcs = sum(problem.distance[a][b] for a, b in pairwise(path))
-        total += arcs * problem.vehicle_arc_cost[v] // problem.arc_cost_divisor
-        total += problem.vehicle_fixed_cost[v]
-        total += problem.vehicle_span_cost[v] * (result.end_times[v] - result.start_times[v])
+        total += sum(arc_cost(problem, v, a, b) for a, b in pairwise(path)) + problem.vehicle_fixed_cost[v]
     for nodes, penalty in problem.penalties:
         if not visited.intersection(nodes):
             total += penalty

@@ -37,7 +37,7 @@ def test_great_circle_applies_road_factor_and_speed_model():
     matrix = provider.matrix([LEUVEN, BRUSSELS])
     km = matrix.distances[0][1]
     assert km == pytest.approx(1.3 * haversine_km(LEUVEN.lat, LEUVEN.lon, BRUSSELS.lat, BRUSSELS.lon))
-    hours = (matrix.durations[0][1] - 60) / 3600
+    hours = (matrix.durations[0][1] - provider.speed.overhead_seconds) / 3600
     assert 35 < km / hours < 65  # a regional trip averages between village and main road speed
     assert matrix.distances[0][0] == 0 and matrix.durations[0][0] == 0
     assert provider.matrix([LEUVEN, BRUSSELS]) is matrix  # cached
