@@ -12,7 +12,8 @@ from django.db.models import F, FilteredRelation, OuterRef, Prefetch, Q, Subquer
 from django.utils import timezone
 
 from catalog import selectors as catalog
-from catalog.models import ProducerPrice, Product, ProductDeposit, Unit
+from catalog.allergens import AllergenStatus
+from catalog.models import ProducerPrice, Product, ProductAllergen, ProductDeposit, Unit
 from catalog.pricing import PricingContext, with_producer_price
 from catalog.services import product_is_sellable
 from coop import money
@@ -62,9 +63,13 @@ def shop_products(*, cycle: OrderCycle, filters: catalog.ProductFilter, tree):
                 .annotate(offer_id=F("shop_offer__id"), offer_remaining=F("shop_offer__remaining"),
                           offer_cap=F("shop_offer__quantity_cap"), offer_price=F("shop_offer__price")))
     products = catalog.product_search(products, filters, tree=tree)
+    # Cards show only what a product contains or may contain (every shop product has all 14 answered), so
+    # the "absent" answers, most of them, are not loaded.
+    shown_allergens = ProductAllergen.objects.exclude(status=AllergenStatus.ABSENT)
     return with_producer_price(
         products.select_related("producer", "category").prefetch_related(
-            "allergens", Prefetch("deposits", queryset=ProductDeposit.objects.select_related("item"))),
+            Prefetch("allergens", queryset=shown_allergens),
+            Prefetch("deposits", queryset=ProductDeposit.objects.select_related("item"))),
         at=cycle.opens_at,
     )
 

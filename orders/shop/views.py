@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -20,6 +21,7 @@ from orders.cart import parse_quantity
 from orders.forms_shop import CartLineForm
 
 from .common import cart_context, check_shop_access, current_cycle, load_cart, safe_next
+from .fragments import item_rows
 
 PAGE_SIZE = 48
 
@@ -42,7 +44,10 @@ def shop(request, coop_slug):
         "filters": filters,
         "errors": errors,
         "page_obj": page,
-        "items": selectors.shop_items(page.object_list, pricing=pricing, tree=tree, cart_lines=cart.lines),
+        "rows": item_rows(selectors.shop_items(page.object_list, pricing=pricing, tree=tree, cart_lines=cart.lines),
+                          coop=request.coop),
+        "add_url": reverse("shop_cart_add", kwargs={"coop_slug": coop_slug}),
+        "here": request.get_full_path(),
         "categories": tree,
         "producers": catalog.producer_options(),
         "labels": Product.Label.choices,

@@ -19,6 +19,12 @@ from orders.services.ordering import Destination, order_place
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The assertions read English (the source language), whatever catalogues are compiled."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def shop(world_a):
     """world_a's open cycle with carrots (cap 10, 2.40 -> 3.18 incl. VAT) and a buyer without an order."""
@@ -65,7 +71,7 @@ def test_shop_price_incl_vat_is_what_the_order_charges(client, shop):
     # 2.00 + 25 % margin = 2.50 excl. VAT; + 6 % = 2.65 incl. VAT (not the product's usual 3.18)
     card = page[page.index(f'id="offer-{shop.offer.pk}"'):]
     card = card[:card.index("</li>")]
-    assert "2,65" in card and "incl. VAT" in card and "3,18" not in card
+    assert "2.65" in card and "incl. VAT" in card and "3.18" not in card
     add(client, shop, shop.offer, "3")
     client.post(f"{shop.base}/shop/checkout/", checkout_data(shop))
     line = buyer_orders(shop).get().lines.get()
@@ -78,7 +84,7 @@ def test_business_member_sees_and_pays_prices_excl_vat(client, shop):
     client.force_login(kitchen.user)
     page = client.get(f"{shop.base}/shop/").content.decode()
     card = page[page.index(f'id="offer-{shop.offer.pk}"'):]
-    assert "2,64" in card[:card.index("</li>")] and "excl. VAT" in card[:card.index("</li>")]  # 2.40 x 1.10
+    assert "2.64" in card[:card.index("</li>")] and "excl. VAT" in card[:card.index("</li>")]  # 2.40 x 1.10
     add(client, shop, shop.offer, "1")
     response = client.post(f"{shop.base}/shop/checkout/", checkout_data(shop, fulfilment="business", pickup=""))
     assert response.status_code == 302
@@ -100,7 +106,7 @@ def test_shop_shows_deposit_unit_price_low_stock_allergens_and_labels(client, sh
     page = client.get(f"{shop.base}/shop/").content.decode()  # anonymous: a listed coop's shop is public
     card = page[page.index("Appelsap"):]
     card = card[:card.index("</li>")]
-    assert "0,20" in card and "deposit" in card  # the deposit, apart from the price
+    assert "0.20" in card and "deposit" in card  # the deposit, apart from the price
     assert "/ l" in card  # the unit price per litre
     assert "Only 3 left" in card
     assert "Sulphites" in card or "sulphites" in card.lower()
@@ -175,7 +181,7 @@ def test_cart_add_with_htmx_returns_the_cart_fragment(client, shop):
     response = add(client, shop, shop.offer, "2", htmx=True)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
-    assert body.lstrip().startswith('<section id="cart"') and "Wortelen" in body and "6,36" in body  # 2 x 3.18
+    assert body.lstrip().startswith('<section id="cart"') and "Wortelen" in body and "6.36" in body  # 2 x 3.18
     assert f'id="offer-note-{shop.offer.pk}"' in body and 'hx-swap-oob="true"' in body
     add(client, shop, shop.offer, "1", htmx=True, path="cart/update/")
     body = add(client, shop, shop.offer, "", htmx=True, path="cart/remove/").content.decode()
@@ -250,7 +256,7 @@ def test_home_delivery_with_zone_fee_and_minimum(client, shop):
     client.force_login(shop.buyer.user)
     add(client, shop, shop.offer, "1")
     page = client.get(f"{shop.base}/shop/checkout/").content.decode()
-    assert "Zone alfa" in page and "4,50" in page and "5,00" in page
+    assert "Zone alfa" in page and "4.50" in page and "5.00" in page
     data = checkout_data(shop, fulfilment="delivery", pickup="", street="Naamsestraat 1", postcode="3000",
                          city="Leuven")
     response = client.post(f"{shop.base}/shop/checkout/", data)
@@ -315,7 +321,7 @@ def test_confirmation_page_shows_totals_ogm_and_qr_code(client, shop, placed):
     assert re.fullmatch(r"\+\+\+\d{3}/\d{4}/\d{5}\+\+\+", ogm_display(placed.payment_reference))
     assert ogm_display(placed.payment_reference) in body
     assert "<svg" in body and "EPC QR" in body
-    assert "6,36" in body and "VAT 6 %" in body  # 2 x 3.18 and the VAT per rate
+    assert "6.36" in body and "VAT 6 %" in body  # 2 x 3.18 and the VAT per rate
     assert "Change order" in body and "Cancel order" in body
     assert placed.number in client.get(f"{shop.base}/orders/").content.decode()
 
@@ -387,3 +393,16 @@ def test_with_two_open_cycles_each_has_its_own_cart_and_order(client, shop):
     order = Order.objects.get(customer=shop.buyer)
     assert response["Location"] == f"{shop.base}/orders/{order.pk}/" and order.cycle_id == later.pk
     assert cart_quantity(client.get(f"{shop.base}/shop/").content.decode(), shop.offer) == "1"  # still there
+
+
+def test_cached_items_follow_price_and_stock_changes(client, shop, settings):
+    def card():
+        page = client.get(f"{shop.base}/shop/").content.decode()
+        found = page[page.index(f'id="offer-{shop.offer.pk}"'):]
+        return found[:found.index("</li>")]
+
+    assert "3.18" in card() and "left" not in card()
+    Offer.objects.filter(pk=shop.offer.pk).update(price="2.00", remaining=2, ordered=8)
+    assert "2.65" in card() and "Only 2 left" in card()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    assert "2,65" in card()  # the language is part of the cached item's key
