@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from orders.models import (
@@ -32,12 +32,21 @@ from tests import factories
 Run = StandingOrderRun.Status
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read English (the source language), whatever catalogues are compiled."""
+    with translation.override("en"):
+        yield
+
+
 def make_kitchen(coop, *, slug="keuken"):
     """A kitchen account with a chef, a draft cycle due to open, and products (some offered)."""
     # The world's own standing order, schedules and cycles stay out of the way.
     StandingOrder.objects.update(is_active=False)
     CycleSchedule.objects.update(is_active=False)
     OrderCycle.objects.filter(status__in=["draft", "open"]).update(status=OrderCycle.Status.CANCELLED)
+    type(coop).objects.filter(pk=coop.pk).update(default_language="en")  # e-mails go out in the coop's language
+    coop.default_language = "en"
     account = factories.BusinessAccountFactory(coop=coop, name=f"Schoolkeuken {slug}",
                                                invoice_email=f"boekhouding@{slug}.example")
     chef = factories.MembershipFactory(coop=coop, roles=["business"], business_account=account,
