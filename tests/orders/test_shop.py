@@ -406,3 +406,9 @@ def test_cached_items_follow_price_and_stock_changes(client, shop, settings):
     assert "2.65" in card() and "Only 2 left" in card()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     assert "2,65" in card()  # the language is part of the cached item's key
+
+
+def test_no_template_source_leaks_into_the_pages(client, shop, placed):
+    for path in ("shop/", "shop/cart/", "shop/checkout/", f"orders/{placed.pk}/", "orders/"):
+        body = client.get(f"{shop.base}/{path}").content.decode()
+        assert "{#" not in body and "{%" not in body and "{{" not in body, path
