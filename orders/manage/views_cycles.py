@@ -1,5 +1,7 @@
 """Order cycles for fixers and admins: list, create, edit, extend the cut-off, open, cancel, pickup settings."""
 
+from datetime import time
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.forms_manage import CycleEditForm, CycleExtendForm, CycleForm, CyclePickupForm
-from orders.models import OrderCycle
-from orders.services.cycles import cycle_accepts_orders, cycle_cancel, cycle_create, cycle_extend
+from orders.models import CyclePickupPoint, OrderCycle
+from orders.services.cycles import cycle_accepts_orders, cycle_cancel, cycle_create, cycle_extend, local_datetime
 
 from . import selectors, services
 from .access import manager_page
@@ -131,9 +133,14 @@ def cycle_pickup(request, coop_slug, cycle_id):
     data = request.POST if request.method == "POST" else None
     for row in rows:
         slot = row.slot
-        initial = ({"served": True, "pickup_from": slot.pickup_from, "pickup_until": slot.pickup_until,
-                    "capacity": slot.capacity, "served_by": slot.served_by} if slot else
-                   {"served": False, "capacity": row.point.capacity_orders})
+        if slot is not None:
+            initial = {"served": True, "pickup_from": slot.pickup_from, "pickup_until": slot.pickup_until,
+                       "capacity": slot.capacity, "served_by": slot.served_by}
+        else:  # suggested when the fixer ticks it: the delivery day's afternoon, the point's own capacity
+            initial = {"served": False, "capacity": row.point.capacity_orders,
+                       "served_by": CyclePickupPoint.ServedBy.DELIVERY_ROUND,
+                       "pickup_from": local_datetime(cycle.delivery_date, time(16, 0)),
+                       "pickup_until": local_datetime(cycle.delivery_date, time(19, 0))}
         row.form = CyclePickupForm(data, initial=initial, prefix=f"p{row.point.pk}")
     error = ""
     if data is not None:

@@ -20,6 +20,12 @@ def a(world_a):
         yield world_a
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The assertions read English (the source language), whatever catalogues are compiled."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def url(world, path: str) -> str:
     return f"/{world.coop.slug}/manage/{path}"
 
@@ -202,7 +208,7 @@ def test_cycle_orders_show_totals_and_mark_paid(client, a):
     cycle, order = a.extra["cycle"], a.extra["order"]
     client.force_login(a.admin)
     body = client.get(url(a, f"cycles/{cycle.pk}/orders/")).content.decode()
-    assert order.number in body and f"{order.total_to_pay:.2f}".replace(".", ",") in body
+    assert order.number in body and f"{order.total_to_pay:.2f}" in body
     response = client.post(url(a, f"orders/{order.pk}/payment/"), {
         f"o{order.pk}-amount": f"{order.total_to_pay}", f"o{order.pk}-received_on": timezone.localdate()})
     assert response.status_code == 302

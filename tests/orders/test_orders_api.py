@@ -21,6 +21,12 @@ def a(world_a):
         yield world_a
 
 
+@pytest.fixture(autouse=True)
+def english(client, settings):
+    """The assertions read English (the source language), whatever catalogues are compiled."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def api(world, path: str) -> str:
     return f"/api/v1/{world.coop.slug}/{path}"
 
@@ -47,8 +53,9 @@ def test_open_cycles_and_bad_status(client, a):
                                       delivery_date=(timezone.now() + timedelta(days=9)).date())
     client.force_login(a.member.user)
     data = client.get(api(a, "cycles/?status=open")).json()
-    assert [c["id"] for c in data["results"]] == [a.extra["cycle"].pk]
-    assert data["results"][0]["accepts_orders"] is True
+    rows = {c["id"]: c for c in data["results"]}
+    assert a.extra["cycle"].pk in rows and rows[a.extra["cycle"].pk]["accepts_orders"] is True
+    assert {c["status"] for c in data["results"]} == {"open"}
     assert draft.pk not in [c["id"] for c in client.get(api(a, "cycles/")).json()["results"]]
     response = client.get(api(a, "cycles/?status=nonsense"))
     assert response.status_code == 400 and "nonsense" in response.json()["detail"]
@@ -94,11 +101,16 @@ def test_offer_price_is_what_the_customer_pays(client, a):
 
 
 def test_business_customers_see_prices_excluding_vat(client, a):
-    buyer = new_buyer(a, roles=["business"], business_account=a.extra["business_account"])
+    account, cycle = a.extra["business_account"], a.extra["cycle"]
+    product = factories.ProductFactory(coop=a.coop, producer=a.extra["producer"], category=a.extra["category"])
+    offer = factories.offer_for(cycle, product)
+    buyer = new_buyer(a, roles=["business"], business_account=account)
     client.force_login(buyer.user)
-    row = client.get(api(a, f"offers/?cycle={a.extra['cycle'].pk}")).json()["results"][0]
+    rows = {r["id"]: r for r in client.get(api(a, f"offers/?cycle={cycle.pk}")).json()["results"]}
     # 2.00 + 10 % (the account's price group) = 2.20 excl. VAT
-    assert row["price"] == "2.20" and row["vat_included"] is False
+    assert rows[offer.pk]["price"] == "2.20" and rows[offer.pk]["vat_included"] is False
+    expected = PricingContext(coop=a.coop, account=account, at=cycle.opens_at).price(a.extra["product"])
+    assert rows[a.extra["offer"].pk]["price"] == f"{expected.unit_net:.2f}"  # a contract price, if any, too
 
 
 def test_offer_list_has_a_constant_number_of_queries(client, a):
