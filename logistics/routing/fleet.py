@@ -14,7 +14,15 @@ from itertools import pairwise
 
 from .compiled import CompiledProblem, restrict_problem
 from .ortools_model import build_model
-from .search import ProgressReport, SearchConfig, SearchResult, extract, fleet_vehicle_cost, search_parameters
+from .search import (
+    ProgressReport,
+    SearchConfig,
+    SearchResult,
+    extract,
+    fleet_vehicle_cost,
+    objective_value,
+    search_parameters,
+)
 
 CANDIDATES_PER_LEVEL = 3
 ATTEMPT_SHARE = 0.5
@@ -31,6 +39,9 @@ def eliminate_routes(
     """Improves `first_plan` (a complete plan) by removing routes until time runs out or none can go."""
     best = first_plan
     vehicle_cost = fleet_vehicle_cost(problem, config.fleet_cost_factor)
+    fleet = problem.objective == "fleet"
+    # Orphans must find a place: leaving one out costs more than a vehicle, or than any penalty in the problem.
+    penalty = max([vehicle_cost] + [value for _nodes, value in problem.penalties])
     locked_vehicles = {v for v, _nodes, _contiguous in problem.locked}
     failed: set[tuple[int, ...]] = set()
     while deadline - time.monotonic() > 0.3:
@@ -48,20 +59,19 @@ def eliminate_routes(
         remaining = deadline - time.monotonic()
         # Give one attempt at most half the remaining time, so a failure leaves room for another candidate.
         attempt = max(0.3, remaining * ATTEMPT_SHARE if len(candidates) > 1 else remaining)
-        plan = _without_route(problem, best, keep, vehicle_cost, config, attempt)
-        if plan is None:
+        plan = _without_route(problem, best, keep, penalty, config, attempt)
+        if plan is None or (not fleet and objective_value(problem, plan) >= objective_value(problem, best)):
             failed.add(tuple(sorted(keep)))
             continue
         best = plan
         if report is not None:
-            vehicles = sum(1 for nodes in best.routes if nodes)
-            distance = sum(_route_distance(problem, v, nodes) for v, nodes in enumerate(best.routes))
-            report(config.name, vehicles * vehicle_cost + distance, time.monotonic() - started)
+            vehicles = sum(1 for nodes in best.routes if nodes) if fleet else 0
+            report(config.name, vehicles * vehicle_cost + objective_value(problem, best), time.monotonic() - started)
     return best
 
 
 def _without_route(problem, plan: SearchResult, keep: list[int], penalty: int, config, time_limit):
-    """Re-plans all tasks on the vehicles in `keep`; returns None unless every task finds a place."""
+    """Re-plans all tasks on the vehicles in `keep`; returns None unless every task `plan` served finds a place."""
     task_nodes = list(range(problem.num_depot_nodes, problem.num_nodes))
     sub, new_node = restrict_problem(problem, task_nodes, keep)
     built = build_model(sub, drop_penalty=penalty, finalize_times=config.finalize_times)
@@ -74,7 +84,7 @@ def _without_route(problem, plan: SearchResult, keep: list[int], penalty: int, c
         return None
     solution = routing.SolveFromAssignmentWithParameters(assignment, params)
     result = extract(built, solution, config.name)
-    if not result.found or sum(len(nodes) for nodes in result.routes) < len(task_nodes):
+    if not result.found or sum(len(nodes) for nodes in result.routes) < sum(len(nodes) for nodes in plan.routes):
         return None
     old_node = list(range(problem.num_depot_nodes)) + task_nodes
     full = SearchResult(config.name, found=True)

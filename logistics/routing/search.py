@@ -9,12 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from google.protobuf import json_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .compiled import CompiledProblem
-from .ortools_model import BuiltModel, build_model
+from .ortools_model import BuiltModel, arc_cost, build_model
 
 FALLBACK_FIRST_SOLUTION = "PATH_CHEAPEST_ARC"
 # Fleet objective with route elimination: share of the time spent on the first plan.
@@ -32,10 +33,13 @@ class SearchConfig:
     # Fleet objective: each used vehicle costs this many times the longest arc, which makes one vehicle
     # fewer always worth more than any distance saving a vehicle could bring.
     fleet_cost_factor: float = 50.0
+    # Other objectives: a cost per vehicle of this many longest arcs during the search only (0: none).
+    surrogate_vehicle_cost: float = 0.0
     # Fleet objective: reward long routes (minus density x vehicle cost x (visits / tasks)^2 per route), which
     # makes emptying a short route pay off step by step.
     route_density: float = 0.0
-    # Fleet objective only: after a first plan, remove routes one by one (see fleet.py).
+    # After a first plan, remove routes one by one (see fleet.py); for other objectives than `fleet` a smaller
+    # plan is kept only when it is also cheaper.
     route_elimination: bool = False
     # Any other RoutingSearchParameters fields, as protobuf JSON (merged last).
     overrides: str = ""
@@ -67,7 +71,7 @@ def run_search(
 ) -> SearchResult:
     started = time.monotonic()
     deadline = started + time_limit
-    eliminate = config.route_elimination and problem.objective == "fleet" and solution_limit is None
+    eliminate = config.route_elimination and solution_limit is None
     first_limit = time_limit * FIRST_PHASE_SHARE if eliminate else time_limit
     result = _plan(problem, config, started, started + first_limit, solution_limit, report)
     if eliminate and result.found:
@@ -80,7 +84,13 @@ def run_search(
 
 def _plan(problem, config, started, deadline, solution_limit, report) -> SearchResult:
     """First solution plus guided local search until the deadline."""
-    fixed = fleet_vehicle_cost(problem, config.fleet_cost_factor) if problem.objective == "fleet" else None
+    fixed = None
+    if problem.objective == "fleet":
+        fixed = fleet_vehicle_cost(problem, config.fleet_cost_factor)
+    elif config.surrogate_vehicle_cost:
+        # A search aid for the other objectives: a cost per vehicle steers towards fewer, fuller routes; the
+        # portfolio still judges the plan by its true objective.
+        fixed = fleet_vehicle_cost(problem, config.surrogate_vehicle_cost) + max(problem.vehicle_fixed_cost)
     density = fixed * config.route_density / len(problem.tasks) ** 2 if fixed and problem.tasks else 0
     built = build_model(problem, vehicle_fixed_cost=fixed, route_density=density, finalize_times=config.finalize_times)
     if report is not None:
@@ -160,3 +170,19 @@ def extract(built: BuiltModel, assignment, name: str) -> SearchResult:
         result.start_times.append(assignment.Min(time_dim.CumulVar(routing.Start(v))))
         result.end_times.append(assignment.Min(time_dim.CumulVar(routing.End(v))))
     return result
+
+
+def objective_value(problem: CompiledProblem, result: SearchResult) -> int:
+    """The search objective of a result, recomputed from its routes (same integers as OR-Tools uses)."""
+    total = 0
+    visited = set()
+    for v, nodes in enumerate(result.routes):
+        if not nodes:
+            continue
+        visited.update(nodes)
+        path = [problem.vehicle_starts[v], *nodes, problem.vehicle_ends[v]]
+        total += sum(arc_cost(problem, v, a, b) for a, b in pairwise(path)) + problem.vehicle_fixed_cost[v]
+    for nodes, penalty in problem.penalties:
+        if not visited.intersection(nodes):
+            total += penalty
+    return total

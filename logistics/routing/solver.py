@@ -9,19 +9,17 @@ Optional stops add their penalty (in the objective's unit: distance units, or EU
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
 
 from .compiled import CompiledProblem, compile_problem
 from .diagnosis import dropped_reason, unserviceable
 from .matrix import MatrixProvider, TravelMatrix, default_matrix_provider
 from .model import Instance, Route, Solution, Unassigned, Visit
-from .ortools_model import arc_cost
 from .portfolio import run_portfolio
-from .search import SearchConfig, SearchResult
+from .search import SearchConfig, SearchResult, objective_value
+from .strategy import choose_configs
 from .validation import validate_instance
 
 
@@ -48,48 +46,6 @@ class SolveOptions:
     soft_mandatory: bool = True
 
 
-# Insertion-based LNS operators spend their time budget on re-inserting nodes, which pays off when stops are
-# optional; with all stops mandatory, plain moves under guided local search improve faster (measured on Solomon).
-SLOW_LNS_OPERATORS = (
-    "use_global_cheapest_insertion_path_lns",
-    "use_local_cheapest_insertion_path_lns",
-    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
-    "use_global_cheapest_insertion_visit_types_lns",
-    "use_local_cheapest_insertion_visit_types_lns",
-)
-PORTFOLIO = (
-    SearchConfig("parallel-insertion-gls", gls_lambda=0.1),
-    SearchConfig("local-insertion-gls", first_solution="LOCAL_CHEAPEST_INSERTION", gls_lambda=0.2),
-)
-
-
-# On large instances local cheapest insertion is slow to build its first plan; sequential insertion is quick.
-LARGE_PORTFOLIO = (
-    SearchConfig("parallel-insertion-gls", gls_lambda=0.1),
-    SearchConfig("sequential-insertion-gls", first_solution="SEQUENTIAL_CHEAPEST_INSERTION", gls_lambda=0.1),
-)
-LARGE = 200  # tasks
-FLEET_PORTFOLIO = (
-    SearchConfig("dense-routes-gls", gls_lambda=0.1, route_density=2.0),
-    SearchConfig(
-        "route-elimination", first_solution="LOCAL_CHEAPEST_INSERTION", route_density=2.0, route_elimination=True
-    ),
-)
-
-
-def default_configs(options: SolveOptions, tasks: int = 0) -> tuple[SearchConfig, ...]:
-    if options.configs:
-        configs = options.configs
-    elif options.objective == "fleet":
-        configs = FLEET_PORTFOLIO
-    else:
-        configs = LARGE_PORTFOLIO if tasks > LARGE else PORTFOLIO
-    workers = options.workers or min(len(configs), os.cpu_count() or 1)
-    shift = options.seed % len(configs)
-    rotated = configs[shift:] + configs[:shift]
-    return tuple(rotated[: max(1, workers)])
-
-
 def solve(
     instance: Instance, options: SolveOptions | None = None, matrix_provider: MatrixProvider | None = None
 ) -> Solution:
@@ -109,7 +65,7 @@ def solve(
     remaining = options.time_limit - (time.monotonic() - started)
     results = run_portfolio(
         problem,
-        default_configs(options, len(problem.tasks)),
+        choose_configs(problem, options.configs, options.workers, options.seed),
         max(0.5, remaining),
         options.solution_limit,
         on_progress=on_progress if options.progress else None,
@@ -126,22 +82,6 @@ def score(problem: CompiledProblem, result: SearchResult) -> tuple:
     cost = objective_value(problem, result)
     vehicles = sum(1 for route in result.routes if route) if problem.objective == "fleet" else 0
     return (0, vehicles, cost)
-
-
-def objective_value(problem: CompiledProblem, result: SearchResult) -> int:
-    """The search objective of a result, recomputed from its routes (same integers as OR-Tools uses)."""
-    total = 0
-    visited = set()
-    for v, nodes in enumerate(result.routes):
-        if not nodes:
-            continue
-        visited.update(nodes)
-        path = [problem.vehicle_starts[v], *nodes, problem.vehicle_ends[v]]
-        total += sum(arc_cost(problem, v, a, b) for a, b in pairwise(path)) + problem.vehicle_fixed_cost[v]
-    for nodes, penalty in problem.penalties:
-        if not visited.intersection(nodes):
-            total += penalty
-    return total
 
 
 def _decode(instance, problem: CompiledProblem, matrix: TravelMatrix, best: SearchResult | None, seconds):

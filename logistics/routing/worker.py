@@ -36,7 +36,7 @@ def main() -> None:
     time_limit = max(0.1, deadline - time.time())
     out = sys.stdout.buffer
 
-    last = [0.0]
+    last = [-1.0]  # the first report goes out at once
 
     def report(name: str, cost: int, elapsed: float) -> None:
         # At most ten reports a second: the parent may be busy searching and read them late, and a full pipe
