@@ -116,6 +116,43 @@ WORLD_BUILDERS.append(build_cycle_schedule)
 URL_KWARG_FILLERS["cycle_schedule_id"] = lambda w: w.extra["cycle_schedule"].pk
 
 
+def build_b2b(world) -> None:
+    """A kitchen user, a standing order with a pause and a run, and a contract price for the world's account."""
+    from datetime import date
+
+    from catalog.models import ContractPrice
+    from orders.models import StandingOrder, StandingOrderLine, StandingOrderPause, StandingOrderRun
+    from tests import factories
+
+    coop, account, product = world.coop, world.extra["business_account"], world.extra["product"]
+    chef = factories.MembershipFactory(coop=coop, roles=["business"], business_account=account,
+                                       user__email=f"chef@{coop.slug}.example")
+    standing = StandingOrder.objects.create(coop=coop, account=account, customer=chef, start_date=date(2026, 1, 1),
+                                            name=f"Vaste bestelling {coop.slug}")
+    StandingOrderLine.objects.create(coop=coop, standing_order=standing, product=product, quantity=2)
+    pause = StandingOrderPause.objects.create(coop=coop, standing_order=standing, start=date(2026, 7, 1),
+                                              end=date(2026, 8, 31), reason=f"Zomer {coop.slug}")
+    run = StandingOrderRun.objects.create(coop=coop, standing_order=standing, cycle=world.extra["cycle"],
+                                          status=StandingOrderRun.Status.FAILED, message=f"Mislukt {coop.slug}")
+    # The contract is on a product of its own, so the world's main product keeps its price-group price.
+    contracted = factories.ProductFactory(coop=coop, producer=world.extra["producer"], category=product.category,
+                                          name_nl=f"Contractproduct {coop.slug}")
+    contract = ContractPrice.objects.create(coop=coop, account=account, product=contracted, price="1.11",
+                                            valid_from=date(2026, 1, 1))
+    world.extra.update(chef=chef, standing_order=standing, standing_order_pause=pause, standing_order_run=run,
+                       contract_price=contract)
+    world.extra["private"] += [standing.name, pause.reason, run.message, chef.user.email]
+
+
+WORLD_BUILDERS.append(build_b2b)
+URL_KWARG_FILLERS.update({
+    "standing_order_id": lambda w: w.extra["standing_order"].pk,
+    "standing_order_pause_id": lambda w: w.extra["standing_order_pause"].pk,
+    "standing_order_run_id": lambda w: w.extra["standing_order_run"].pk,
+    "contract_price_id": lambda w: w.extra["contract_price"].pk,
+})
+
+
 def build_invoicing(world) -> None:
     """An issued business invoice in every world, over a delivered order in a cycle of its own."""
     from django_scopes import scope
@@ -135,6 +172,7 @@ def build_invoicing(world) -> None:
         order = order_place(customer=buyer, cycle_id=cycle.pk, lines=[{"offer": offer.pk, "quantity": 3}],
                             destination=Destination("business"), purchase_order_reference=f"PO-{coop.slug}-77")
         Order.objects.filter(pk=order.pk).update(status=Order.Status.DELIVERED)
+        type(cycle).objects.filter(pk=cycle.pk).update(status="delivered")  # a past week, not an open one
         invoice = invoice_issue(invoice_id=invoice_draft_for_orders(orders=[order]).pk, dispatch=False)
     world.extra.update(invoice=invoice, invoice_buyer=buyer)
     # Numbers start at 1 in every coop, so the number itself is not a secret; the OGM and the PO are.
@@ -144,36 +182,3 @@ def build_invoicing(world) -> None:
 WORLD_BUILDERS.append(build_invoicing)
 URL_KWARG_FILLERS["invoice_id"] = lambda w: w.extra["invoice"].pk
 
-
-def build_b2b(world) -> None:
-    """A kitchen user, a standing order with a pause and a run, and a contract price for the world's account."""
-    from datetime import date
-
-    from catalog.models import ContractPrice
-    from orders.models import StandingOrder, StandingOrderLine, StandingOrderPause, StandingOrderRun
-    from tests import factories
-
-    coop, account, product = world.coop, world.extra["business_account"], world.extra["product"]
-    chef = factories.MembershipFactory(coop=coop, roles=["business"], business_account=account,
-                                       user__email=f"chef@{coop.slug}.example")
-    standing = StandingOrder.objects.create(coop=coop, account=account, customer=chef, start_date=date(2026, 1, 1),
-                                            name=f"Vaste bestelling {coop.slug}")
-    StandingOrderLine.objects.create(coop=coop, standing_order=standing, product=product, quantity=2)
-    pause = StandingOrderPause.objects.create(coop=coop, standing_order=standing, start=date(2026, 7, 1),
-                                              end=date(2026, 8, 31), reason=f"Zomer {coop.slug}")
-    run = StandingOrderRun.objects.create(coop=coop, standing_order=standing, cycle=world.extra["cycle"],
-                                          status=StandingOrderRun.Status.FAILED, message=f"Mislukt {coop.slug}")
-    contract = ContractPrice.objects.create(coop=coop, account=account, product=product, price="1.11",
-                                            valid_from=date(2026, 1, 1))
-    world.extra.update(chef=chef, standing_order=standing, standing_order_pause=pause, standing_order_run=run,
-                       contract_price=contract)
-    world.extra["private"] += [standing.name, pause.reason, run.message, chef.user.email]
-
-
-WORLD_BUILDERS.append(build_b2b)
-URL_KWARG_FILLERS.update({
-    "standing_order_id": lambda w: w.extra["standing_order"].pk,
-    "standing_order_pause_id": lambda w: w.extra["standing_order_pause"].pk,
-    "standing_order_run_id": lambda w: w.extra["standing_order_run"].pk,
-    "contract_price_id": lambda w: w.extra["contract_price"].pk,
-})
