@@ -71,8 +71,10 @@ def _hub_summary_context(document: CycleDocument) -> dict:
 
 def _labels_context(document: CycleDocument) -> dict:
     labels = []
-    packings = (OrderPacking.objects.filter(cycle=document.cycle).select_related("order__customer__user")
-                .order_by("destination_key", "order__number"))
+    packings = OrderPacking.objects.filter(cycle=document.cycle).select_related("order__customer__user")
+    if document.subject != "all":  # one destination per document ("all": documents listed before the split)
+        packings = packings.filter(destination_key=document.subject)
+    packings = packings.order_by("destination_key", "order__number")
     for packing in packings:
         total = packing.crates
         number = 0
@@ -95,6 +97,20 @@ CONTEXTS = {
 }
 
 
+_font_config = None
+
+
+def _shared_font_config():
+    """One font configuration per worker process: building it costs about a fifth of a one-page document
+    (bench/cutoff.py). Our templates load no web fonts, so nothing accumulates in it between documents."""
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
 def document_pdf(document: CycleDocument) -> bytes:
     from weasyprint import HTML
 
@@ -102,7 +118,7 @@ def document_pdf(document: CycleDocument) -> bytes:
     with translation.override(document.language):
         context = {"document": document, "cycle": document.cycle, "coop": document.coop, **build(document)}
         html = render_to_string(f"logistics/pdf/{template}.html", context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(font_config=_shared_font_config())
 
 
 def document_render(*, document_id: int) -> str:

@@ -57,6 +57,8 @@ class PurchaseOrder(models.Model):
     producer_note = models.CharField(_("note"), max_length=500, blank=True)
     total_producer_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # set once the e-mail with the PDF went out, so a retried or repeated task never mails twice
+    sent_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     objects = ScopedManager(coop="coop")
 

@@ -1,5 +1,7 @@
 """Cut-off work in Celery: thin tasks that take ids and call services."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.db import transaction
 
@@ -62,7 +64,20 @@ def close_cycle(self, coop_id: int, cycle_id: int, job_id: int | None = None) ->
 def render_document(coop_id: int, document_id: int) -> str:
     from .documents import document_render
 
-    return document_render(document_id=document_id)
+    outcome = document_render(document_id=document_id)
+    if CycleDocument.objects.filter(pk=document_id, kind=CycleDocument.Kind.PURCHASE_ORDER).exists():
+        # the producer gets the PDF by e-mail (in the default queue, so mail never waits behind PDFs)
+        send_purchase_order.delay(coop_id, document_id)
+    return outcome
+
+
+@shared_task(base=CoopTask, name="logistics.send_purchase_order", autoretry_for=(OSError, SMTPException),
+             retry_backoff=True, max_retries=5)
+def send_purchase_order(coop_id: int, document_id: int) -> str:
+    """E-mail a rendered purchase order to its producer; sends nothing if it went out before."""
+    from .emails import purchase_order_email
+
+    return purchase_order_email(document_id=document_id)
 
 
 @shared_task(base=CoopTask, name="logistics.notify_order_changed")

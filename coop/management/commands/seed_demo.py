@@ -13,6 +13,7 @@ SEEDERS = [
     "catalog.demo.seed",
     "orders.demo.seed",  # before the kitchens: their standing orders go into the open cycle it makes
     "orders.demo_b2b.seed",
+    "logistics.demo.seed",  # after the orders: closes the newest past cycle's documents
 ]
 
 
