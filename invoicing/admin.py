@@ -52,6 +52,9 @@ class InvoiceSeriesAdmin(admin.ModelAdmin):
     list_display = ["coop", "code", "year", "last_number"]
     list_filter = ["coop", "year"]
 
+    def has_add_permission(self, request):
+        return False  # counters are created by invoice_issue; one made by hand could start with a gap
+
     def has_change_permission(self, request, obj=None):
         return False  # changing a counter by hand would break gapless numbering
 

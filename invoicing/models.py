@@ -141,7 +141,8 @@ class Invoice(models.Model):
     rounding_amount = models.DecimalField(_("rounding"), max_digits=6, decimal_places=2, default=0)
     payable_amount = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2, default=0)
     orders = models.ManyToManyField(Order, through="InvoiceOrder", related_name="invoices", blank=True)
-    created_by = models.ForeignKey("members.User", null=True, blank=True, on_delete=models.SET_NULL,
+    # PROTECT, not SET_NULL: nulling it would be an UPDATE of an issued row, which the database refuses.
+    created_by = models.ForeignKey("members.User", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)

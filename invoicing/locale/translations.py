@@ -123,6 +123,12 @@ T = {
     "Issued invoices cannot be deleted; nothing was deleted.": (
         "Uitgereikte facturen kunnen niet verwijderd worden; er is niets verwijderd.",
         "Les factures émises ne peuvent pas être supprimées ; rien n'a été supprimé."),
+    "This customer has no Peppol participant id (or enterprise number): the invoice cannot be sent as a "
+    "structured e-invoice.": (
+        "Deze klant heeft geen Peppol-id (of ondernemingsnummer): de factuur kan niet als gestructureerde "
+        "e-factuur verstuurd worden.",
+        "Ce client n'a pas d'identifiant Peppol (ni de numéro d'entreprise) : la facture ne peut pas être "
+        "envoyée comme facture électronique structurée."),
     # services: errors
     "An issued invoice cannot be changed or deleted; issue a credit note.": (
         "Een uitgereikte factuur kan niet gewijzigd of verwijderd worden; maak een creditnota.",

@@ -65,7 +65,8 @@ def orders_on_live_invoices(order_ids: Iterable[int]) -> set[int]:
     """Orders already on a draft or issued invoice that credit notes have not cancelled in full."""
     links = list(InvoiceOrder.objects.filter(order_id__in=list(order_ids), invoice__kind=Invoice.Kind.INVOICE)
                  .values_list("order_id", "invoice_id", "invoice__total_gross"))
-    credited = dict(Invoice.objects.filter(credited_invoice_id__in={i for _o, i, _g in links})
+    credited = dict(Invoice.objects.filter(credited_invoice_id__in={i for _o, i, _g in links},
+                                           status=Invoice.Status.ISSUED)
                     .values("credited_invoice_id").annotate(total=Sum("total_gross"))
                     .values_list("credited_invoice_id", "total"))
     return {order_id for order_id, invoice_id, gross in links if credited.get(invoice_id, money.ZERO) < gross}

@@ -101,3 +101,19 @@ def test_consumer_invoices_are_not_peppol_documents(shop):
         invoice = invoice_issue(invoice_id=invoice_draft_for_orders(orders=[order]).pk, dispatch=False)
         with pytest.raises(NotPeppolReady):
             invoice_ubl(invoice)
+
+
+def test_check_py_on_the_command_line_accepts_our_invoice(shop, tmp_path):
+    """The same validator as a program (exit code 0), as a CI step or an accountant would run it."""
+    import subprocess
+    import sys
+
+    from .conftest import PEPPOL_DIR
+
+    peppol_validate()  # skips when the validator is not there
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(xml_of(business_invoice(shop)))
+    result = subprocess.run([sys.executable, str(PEPPOL_DIR / "check.py"), str(path)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS" in result.stdout
