@@ -21,6 +21,7 @@ coop_api_patterns = [
     path("", include("catalog.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("logistics.api_urls")),
+    path("", include("logistics.api_urls_planning")),
     path("", include("invoicing.api_urls")),
     path("", include("orders.api_urls_b2b")),
 ]

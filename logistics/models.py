@@ -199,3 +199,6 @@ class DepositMovement(models.Model):
 
     def __str__(self):
         return f"{self.direction} {self.quantity} x {self.item}"
+
+
+from .models_planning import *  # noqa: E402, F403  (rounds: vehicles, drivers, planning runs)

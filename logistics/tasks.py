@@ -86,3 +86,6 @@ def notify_order_changed(coop_id: int, order_id: int) -> str:
     from .emails import order_changed_email
 
     return order_changed_email(order_id=order_id)
+
+
+from .tasks_planning import notify_planning_run, plan_run  # noqa: E402, F401 (rounds; found by autodiscovery)

@@ -182,3 +182,32 @@ def build_invoicing(world) -> None:
 WORLD_BUILDERS.append(build_invoicing)
 URL_KWARG_FILLERS["invoice_id"] = lambda w: w.extra["invoice"].pk
 
+
+def build_planning(world) -> None:
+    """A vehicle, the admin as its driver, and a published run on the closed cycle with one route and stop."""
+    from django.utils import timezone
+
+    from logistics.models import DriverProfile, PlanningRun, Route, Stop, Vehicle
+
+    coop, cycle = world.coop, world.extra["closed_cycle"]
+    vehicle = Vehicle.objects.create(coop=coop, key="van", name=f"Geheime bestelwagen {coop.slug}", kind="van",
+                                     capacity_kg=700, capacity_crates=40,
+                                     availability=[{"day": "fri", "from": "06:00", "to": "14:00"}])
+    DriverProfile.objects.create(coop=coop, membership=world.admin_membership, days=["fri"], usual_vehicle=vehicle)
+    run = PlanningRun.objects.create(coop=coop, cycle=cycle, status=PlanningRun.Status.PUBLISHED,
+                                     vehicle_ids=[vehicle.pk], published_at=timezone.now())
+    route = Route.objects.create(coop=coop, run=run, vehicle=vehicle, vehicle_key=f"v{vehicle.pk}@fri",
+                                 day=cycle.delivery_date, driver=world.admin_membership)
+    stop = Stop.objects.create(coop=coop, run=run, route=route, sequence=1, task_key="deliver:pickup:1",
+                               kind=Stop.Kind.DELIVER, name=f"Geheime halte {coop.slug}")
+    world.extra.update(vehicle=vehicle, planning_run=run, route=route, stop=stop)
+    world.extra["private"] += [vehicle.name, stop.name]
+
+
+WORLD_BUILDERS.append(build_planning)
+URL_KWARG_FILLERS.update({
+    "vehicle_id": lambda w: w.extra["vehicle"].pk,
+    "planning_run_id": lambda w: w.extra["planning_run"].pk,
+    "route_id": lambda w: w.extra["route"].pk,
+    "stop_id": lambda w: w.extra["stop"].pk,
+})

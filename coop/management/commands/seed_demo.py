@@ -14,6 +14,7 @@ SEEDERS = [
     "orders.demo.seed",  # before the kitchens: their standing orders go into the open cycle it makes
     "orders.demo_b2b.seed",
     "logistics.demo.seed",  # after the orders: closes the newest past cycle's documents
+    "logistics.demo_planning.seed",  # after the hub: vehicles, drivers and a published plan for that cycle
 ]
 
 
