@@ -1,0 +1,98 @@
+"""Dutch and French catalogues: pages switch language, and every message of both catalogues is translated."""
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+
+
+def test_home_is_dutch_by_default_and_french_after_choosing_it(world_a):
+    client = Client()
+    page = client.get("/").content.decode()
+    assert "Aanmelden" in page and "Registreren" in page
+    assert "Se connecter" not in page
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = html.unescape(client.get("/").content.decode())
+    assert "Se connecter" in page and "S'inscrire" in page
+    assert "Aanmelden" not in page
+
+
+def test_coop_shop_navigation_is_translated(world_a):
+    client = Client()
+    client.force_login(world_a.member.user)
+    page = client.get(f"/{world_a.coop.slug}/").content.decode()
+    assert "Afmelden" in page
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get(f"/{world_a.coop.slug}/").content.decode()
+    assert "Se déconnecter" in page
+
+
+def _entries(po: Path):
+    """(msgid, msgid_plural, [msgstr...], flags) per message; a tiny .po reader so the test needs no polib."""
+    entries, current, field = [], None, None
+
+    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+    def unquote(text: str) -> str:
+        return re.sub(r'\\(.)', lambda m: escapes.get(m.group(1), m.group(0)), text.strip()[1:-1])
+
+    for raw in [*po.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
+        if line.startswith("#~"):
+            continue  # obsolete
+        if not line:
+            if current is not None:
+                entries.append(current)
+            current, field = None, None
+            continue
+        if current is None:
+            current = {"msgid": "", "msgid_plural": None, "msgstr": {}, "flags": set()}
+        if line.startswith("#,"):
+            current["flags"] |= {f.strip() for f in line[2:].split(",")}
+        elif line.startswith("#"):
+            continue
+        elif line.startswith("msgctxt "):
+            field = None
+        elif line.startswith("msgid_plural "):
+            field = ("msgid_plural", None)
+            current["msgid_plural"] = unquote(line[len("msgid_plural "):])
+        elif line.startswith("msgid "):
+            field = ("msgid", None)
+            current["msgid"] = unquote(line[len("msgid "):])
+        elif line.startswith("msgstr["):
+            index = int(line[len("msgstr["):line.index("]")])
+            field = ("msgstr", index)
+            current["msgstr"][index] = unquote(line[line.index("]") + 2:])
+        elif line.startswith("msgstr "):
+            field = ("msgstr", 0)
+            current["msgstr"][0] = unquote(line[len("msgstr "):])
+        elif line.startswith('"') and field:
+            name, index = field
+            if name == "msgstr":
+                current["msgstr"][index] += unquote(line)
+            else:
+                current[name] = (current[name] or "") + unquote(line)
+    return entries
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_every_message_is_translated(language):
+    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_size > 0, "run compilemessages and commit the .mo file"
+    entries = _entries(po)
+    header = [e for e in entries if e["msgid"] == ""]
+    assert header and "fuzzy" not in header[0]["flags"]
+    messages = [e for e in entries if e["msgid"]]
+    assert len(messages) > 1000
+    fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
+    untranslated = [e["msgid"] for e in messages
+                    if not e["msgstr"] or not all(e["msgstr"].values())
+                    or (e["msgid_plural"] and len(e["msgstr"]) < 2)]
+    assert not fuzzy, f"fuzzy in {language}: {fuzzy[:10]}"
+    assert not untranslated, f"untranslated in {language}: {untranslated[:10]}"
