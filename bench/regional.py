@@ -65,6 +65,11 @@ def single(coop: str, stops: int, vehicles: int, seed: int, time_limit: float) -
         "cost_eur": solution.cost,
         "hours": sum(route.duration for route in solution.routes) / 3600,
         # ru_maxrss is in KiB on Linux; children = the largest finished child (the search worker).
+        "cpu": sum(
+            usage.ru_utime + usage.ru_stime
+            for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+        ),
+        "load": os.getloadavg()[0],
         "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
@@ -73,8 +78,8 @@ def single(coop: str, stops: int, vehicles: int, seed: int, time_limit: float) -
 def table(rows: list[dict]) -> str:
     lines = [
         "| time limit | wall s | first plan s | feasible | unassigned (mandatory / optional) | vehicles | km | "
-        "cost EUR | route hours | peak RSS MB (main + worker) |",
-        "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|",
+        "cost EUR | route hours | peak RSS MB (main + worker) | CPU s | load |",
+        "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         first = "-" if r["first_plan_seconds"] is None else f"{r['first_plan_seconds']:.1f}"
@@ -82,7 +87,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['time_limit']:g} s | {r['seconds']:.1f} | {first} | {'yes' if r['feasible'] else 'NO'} | "
             f"{r['mandatory_unassigned']} / {r['optional_unassigned']} of {r['optional_total']} | {r['vehicles']} | "
             f"{r['distance_km']:.0f} | {r['cost_eur']:.2f} | {r['hours']:.1f} | "
-            f"{r['rss_self_mb']:.0f} + {r['rss_children_mb']:.0f} = {r['rss_self_mb'] + r['rss_children_mb']:.0f} |"
+            f"{r['rss_self_mb']:.0f} + {r['rss_children_mb']:.0f} = {r['rss_self_mb'] + r['rss_children_mb']:.0f} | "
+            f"{r['cpu']:.1f} | {r['load']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -138,7 +144,8 @@ def main() -> None:
         f"optional add-ons), {args.vehicles} vans (cooled ones on the early shift), great-circle x 1.3 road "
         f"distances with the speed model, objective `cost` (fixed + per km + per hour). Measured "
         f"{time.strftime('%Y-%m-%d')} on {platform.node() or 'this machine'} ({os.cpu_count()} cores); each time limit "
-        f"in a fresh process.",
+        f"in a fresh process. CPU s is what the run got (of 2 x the time limit); load is the 1-minute load average "
+        f"at its end (the machine was shared).",
         "",
         table(rows),
     ])  # fmt: skip

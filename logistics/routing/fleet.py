@@ -4,7 +4,8 @@ A large fixed cost per vehicle alone lets guided local search trade vehicles for
 empties a whole route once every route is full. Route elimination attacks that directly: take the current plan,
 remove its smallest route, make every task droppable at a high penalty, and let the search re-insert the
 orphans into the remaining vehicles, starting from the current routes. If it places everything, the plan has
-one vehicle fewer and the next smallest route is attacked; if not, the next candidate route is tried.
+one vehicle fewer and the next smallest route is attacked; if not, the next candidate route is tried. Time
+left once no route can go is spent on shortening the remaining routes.
 """
 
 from __future__ import annotations
@@ -64,10 +65,22 @@ def eliminate_routes(
             failed.add(tuple(sorted(keep)))
             continue
         best = plan
-        if report is not None:
-            vehicles = sum(1 for nodes in best.routes if nodes) if fleet else 0
-            report(config.name, vehicles * vehicle_cost + objective_value(problem, best), time.monotonic() - started)
+        _report(problem, config, best, vehicle_cost, started, report)
+    remaining = deadline - time.monotonic()
+    if remaining > 0.3:
+        # No route can go any more: spend what is left on shortening the routes that stay.
+        used = [v for v, nodes in enumerate(best.routes) if nodes]
+        plan = _without_route(problem, best, used, penalty, config, remaining)
+        if plan is not None and objective_value(problem, plan) < objective_value(problem, best):
+            best = plan
+            _report(problem, config, best, vehicle_cost, started, report)
     return best
+
+
+def _report(problem, config, plan: SearchResult, vehicle_cost: int, started: float, report) -> None:
+    if report is not None:
+        vehicles = sum(1 for nodes in plan.routes if nodes) if problem.objective == "fleet" else 0
+        report(config.name, vehicles * vehicle_cost + objective_value(problem, plan), time.monotonic() - started)
 
 
 def _without_route(problem, plan: SearchResult, keep: list[int], penalty: int, config, time_limit):

@@ -79,7 +79,7 @@ class Vehicle:
 
     `capacity` limits each named demand dimension; a dimension the vehicle does not list is unlimited for it.
     `max_duration` bounds end minus start of the route (the shift window bounds both ends). Costs are used by
-    the `cost` objective: `cost_per_hour` applies to the whole paid span of the route, waiting included.
+    the `cost` objective, which charges `cost_per_hour` for driving and service time.
     `speed_factor` multiplies travel times (e.g. 1.5 for a cargo bike).
     """
 

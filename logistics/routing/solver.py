@@ -3,7 +3,8 @@
 Objectives:
 - `distance`: minimise total distance; the number of vehicles is free.
 - `fleet`: fewest vehicles first, then distance.
-- `cost`: money: per-vehicle fixed cost + cost per km + cost per hour of the route's span.
+- `cost`: money: per-vehicle fixed cost + cost per km + cost per hour of driving and service. (Waiting is not
+  charged during the search; `Route.cost` reports the hours of the whole route, waiting included.)
 Optional stops add their penalty (in the objective's unit: distance units, or EUR for `cost`) when left out.
 """
 
