@@ -76,13 +76,13 @@ def consumer_nets(lines: list[LineDraft]) -> tuple[list[LineDraft], Decimal]:
 
 
 def _unit_price(net: Decimal, quantity: Decimal, snapshot: Decimal) -> Decimal:
-    """The catalogue's net unit price when it explains the line net (PEPPOL-EN16931-R120 allows 0.02), else
-    the line net over the quantity with four decimals."""
-    if quantity == 0:
+    """The catalogue's net unit price when quantity x price gives the line net, else the line net over the
+    quantity with up to four decimals (so the document adds up; PEPPOL-EN16931-R120 allows 0.02)."""
+    if quantity == 0 or money.round_amount(quantity * snapshot) == net:
         return snapshot
-    if abs(quantity * snapshot - net) <= Decimal("0.02"):
-        return snapshot
-    return abs(net / quantity).quantize(Decimal("0.0001"))
+    price = abs(net / quantity)
+    cents = price.quantize(Decimal("0.01"))
+    return cents if cents == price else price.quantize(Decimal("0.0001"))
 
 
 def save_document(*, fields: dict, lines: list[LineDraft], rounding=money.ZERO, prepaid=money.ZERO,

@@ -24,3 +24,10 @@ def quantity(value) -> str:
     """Quantities and rates without trailing zeros: 10 · 3,415 · 6."""
     value = Decimal(value)
     return formats.number_format(value, decimal_pos=_decimals(value))
+
+
+@register.filter
+def enterprise_number(digits: str) -> str:
+    """0999010027 -> 0999.010.027, the way the KBO/BCE prints it."""
+    digits = "".join(c for c in str(digits or "") if c.isdigit())
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}" if len(digits) == 10 else digits

@@ -137,3 +137,15 @@ def test_pages_cannot_delete_or_reissue_an_issued_invoice(client, world_a, issue
     assert client.post(f"{base}/delete/").status_code == 400
     assert client.post(f"{base}/issue/").status_code == 302  # issuing again is a no-op
     _unchanged(issued)
+
+
+def test_the_admin_delete_action_removes_drafts(client, shop):
+    with scope(coop=shop.coop):
+        draft = invoice_draft_for_orders(orders=[delivered_order(shop, [("wortelen", 1, {})])])
+    _superuser_client(client)
+    response = client.post("/admin/invoicing/invoice/", {"action": "delete_selected", "_selected_action": [draft.pk],
+                                                         "post": "yes"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert not Invoice.objects.filter(pk=draft.pk).exists()
+        assert not InvoiceLine.objects.filter(invoice_id=draft.pk).exists()

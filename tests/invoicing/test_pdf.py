@@ -14,6 +14,7 @@ from invoicing.services.credit_notes import credit_note_for
 from invoicing.services.documents import invoice_render_pdf
 from invoicing.services.drafts import invoice_draft_for_orders
 from invoicing.services.issuing import invoice_issue
+from invoicing.templatetags.invoicing import enterprise_number
 
 from .conftest import delivered_order
 
@@ -52,7 +53,7 @@ def test_the_pdf_has_the_number_the_ogm_and_the_legal_mentions_in_dutch(business
     for expected in [
         "Factuur", business_invoice.number, ogm_display(business_invoice.payment_reference),
         "Factuurdatum", business_invoice.issue_date.strftime("%d/%m/%Y"), "Leveringsdatum", "Vervaldatum",
-        seller["name"], seller["vat_number"], seller["enterprise_number"], seller["iban"],
+        seller["name"], seller["vat_number"], enterprise_number(seller["enterprise_number"]), seller["iban"],
         buyer["name"], buyer["vat_number"], "PO-77",
         "Eenheidsprijs excl. btw", "Maatstaf van heffing 6 %", "Btw 21 %", "Te betalen",
         "Statiegeld", "art. 28",  # the deposit line and why it carries no VAT
