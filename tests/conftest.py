@@ -63,3 +63,14 @@ def world_b(db):
 @pytest.fixture
 def coop(world_a):
     return world_a.coop
+
+
+@pytest.fixture(autouse=True)
+def _default_language_per_test():
+    """A request activates its language for the whole thread; without this a French page in one test would leave
+    later tests (services, e-mails) in French. Every test starts and ends in the default language (Dutch)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -17,6 +17,13 @@ from orders.services.ordering import Destination, order_change_lines, order_plac
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _snapshot(cycle_id):
     return {
         "po": sorted(PurchaseOrder.objects.filter(cycle_id=cycle_id).values_list("producer_id", "number")),

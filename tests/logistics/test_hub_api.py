@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
@@ -10,6 +11,13 @@ from logistics.models import DepositMovement
 from logistics.tasks import close_cycle
 from orders.models import OrderCycle
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
 
 
 def test_close_answers_202_with_a_job_and_queues_on_commit(client, world_a, django_capture_on_commit_callbacks,

@@ -16,6 +16,13 @@ from logistics.tasks_planning import plan_run
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def week(db):
     coop = factories.CooperativeFactory(slug="plan", name="Planco")

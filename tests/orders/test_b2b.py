@@ -22,6 +22,13 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def english(client):
     """The assertions read English (the source language), whatever catalogues are compiled."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -14,6 +14,13 @@ from tests import factories
 from tests.orders.test_payments import camt, camt_entry, structured
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def a(world_a):
     with scope(coop=world_a.coop):

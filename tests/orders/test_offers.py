@@ -12,6 +12,13 @@ from orders.services.offers import offer_post, offer_set_cap, offer_withdraw, of
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def test_cap_can_shrink_only_to_what_is_ordered(world_a):
     offer = world_a.extra["offer"]  # cap 50, the world's order took 2
     with scope(coop=world_a.coop):

@@ -29,6 +29,14 @@ from orders.services.ordering import Destination, order_place
 from orders.services.standing import StandingPlacementError, standing_orders_place_for_cycle
 from tests import factories
 
+
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests check the wording of error and status messages, written in English in the code; the platform's
+    default language is Dutch, so they run in English (tests/test_translations.py covers the Dutch and French)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 Run = StandingOrderRun.Status
 
 
