@@ -71,6 +71,8 @@ def run_search(
 ) -> SearchResult:
     started = time.monotonic()
     deadline = started + time_limit
+    # Route elimination slices the time limit into attempts, so it is skipped when a solution limit asks for a
+    # reproducible run.
     eliminate = config.route_elimination and solution_limit is None
     first_limit = time_limit * FIRST_PHASE_SHARE if eliminate else time_limit
     result = _plan(problem, config, started, started + first_limit, solution_limit, report)
