@@ -134,10 +134,7 @@ def build_b2b(world) -> None:
                                               end=date(2026, 8, 31), reason=f"Zomer {coop.slug}")
     run = StandingOrderRun.objects.create(coop=coop, standing_order=standing, cycle=world.extra["cycle"],
                                           status=StandingOrderRun.Status.FAILED, message=f"Mislukt {coop.slug}")
-    # The contract is on a product of its own, so the world's main product keeps its price-group price.
-    contracted = factories.ProductFactory(coop=coop, producer=world.extra["producer"], category=product.category,
-                                          name_nl=f"Contractproduct {coop.slug}")
-    contract = ContractPrice.objects.create(coop=coop, account=account, product=contracted, price="1.11",
+    contract = ContractPrice.objects.create(coop=coop, account=account, product=product, price="1.11",
                                             valid_from=date(2026, 1, 1))
     world.extra.update(chef=chef, standing_order=standing, standing_order_pause=pause, standing_order_run=run,
                        contract_price=contract)
