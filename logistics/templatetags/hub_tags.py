@@ -20,3 +20,14 @@ def qty(value):
     if number.as_tuple().exponent > 0:
         number = number.quantize(Decimal(1))
     return number_format(number)
+
+
+@register.filter
+def unit(value):
+    """A sell unit's name in the active language ("stuk", "bos"), from its stored code ("piece", "bunch")."""
+    from catalog.models import Unit
+
+    try:
+        return Unit(value).label
+    except ValueError:
+        return value
