@@ -51,7 +51,9 @@ test: lint $(STAMP)
 # Runs inside WITH_SERVICES; pytest's own exit status (5 = no tests collected) fails the target.
 _test-with-services:
 	DJANGO_SETTINGS_MODULE=coop.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS) -m "not celery_worker"
+	# Tests that start real Celery workers run alone afterwards: on 2 cores they are timing-sensitive.
+	$(PY) -m pytest -m celery_worker
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
