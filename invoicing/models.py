@@ -363,3 +363,6 @@ class PeppolDelivery(models.Model):
 
     def __str__(self):
         return f"{self.invoice} → {self.receiver} ({self.status})"
+
+
+from .models_costs import *  # noqa: E402, F403  (monthly costs for cost sharing and break-even)
