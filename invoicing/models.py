@@ -365,4 +365,5 @@ class PeppolDelivery(models.Model):
         return f"{self.invoice} → {self.receiver} ({self.status})"
 
 
+from .models_billing import *  # noqa: E402, F403  (billing: runs, e-mail, payments, reminders)
 from .models_costs import *  # noqa: E402, F403  (monthly costs for cost sharing and break-even)
