@@ -21,3 +21,6 @@ def invoice_send_peppol(self, coop_id: int, invoice_id: int) -> str:
         return peppol_delivery_send(invoice_id=invoice_id).status
     except TransientError as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2 ** self.request.retries, 4 * 3600)) from exc
+
+
+from invoicing.tasks_billing import *  # noqa: E402, F403  (registered with the worker through this module)

@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # One scan a minute; what is due (open, close, place standing orders) is decided from the database.
     "orders-tick": {"task": "orders.tick_all", "schedule": 60.0},
     "logistics-close-due": {"task": "logistics.close_due_all", "schedule": 60.0},
+    # Billing: the monthly run on the first working day, per-delivery invoices, the daily reminder scan.
+    "invoicing-tick": {"task": "invoicing.tick_all", "schedule": 60.0},
 }
 
 LOGGING = {

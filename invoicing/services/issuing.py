@@ -56,7 +56,8 @@ def _check_chronology(invoice: Invoice, issue_date) -> None:
 def invoice_issue(*, invoice_id: int, issue_date=None, dispatch: bool = True) -> Invoice:
     """Issue a draft: number, issue and due date, OGM. Idempotent (an issued invoice is returned as it is).
 
-    `dispatch`: after commit, render the PDF and (for a business buyer on Peppol) send the UBL.
+    `dispatch`: after commit, render the PDF, e-mail it to the customer and (for a business buyer on Peppol)
+    send the UBL.
     """
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic():
@@ -84,6 +85,8 @@ def invoice_issue(*, invoice_id: int, issue_date=None, dispatch: bool = True) ->
             from invoicing import tasks
 
             enqueue_on_commit(tasks.invoice_render_pdf, invoice.coop_id, invoice.pk)
+            if invoice.kind in (Invoice.Kind.INVOICE, Invoice.Kind.CREDIT_NOTE):  # to the customer, PDF attached
+                enqueue_on_commit(tasks.invoice_email, invoice.coop_id, invoice.pk)
             if invoice.business_account_id and invoice.buyer.get("peppol_id"):
                 enqueue_on_commit(tasks.invoice_send_peppol, invoice.coop_id, invoice.pk)
     return Invoice.objects.get(pk=invoice.pk)
