@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from .views import crates, cycle, producer, weights
+from .views import crates, cycle, planning, planning_edits, producer, weights
 
 cycle_prefix = "cycles/<int:cycle_id>/"
+plan_prefix = "plans/<int:planning_run_id>/"
 
 urlpatterns = [
     path("", cycle.hub_home, name="hub_home"),
@@ -15,6 +16,17 @@ urlpatterns = [
     path(cycle_prefix + "weights/lines/<int:order_line_id>/", weights.line_weight_save, name="hub_line_weight"),
     path(cycle_prefix + "weights/products/<int:product_id>/shortage/", weights.product_shortage,
          name="hub_product_shortage"),
+    path(cycle_prefix + "plans/", planning.cycle_runs, name="planning_cycle"),
+    path(cycle_prefix + "plans/start/", planning.run_start, name="planning_run_start"),
+    path(plan_prefix, planning.run_detail, name="planning_run"),
+    path(plan_prefix + "progress/", planning.run_progress, name="planning_run_progress"),
+    path(plan_prefix + "check/", planning.run_check, name="planning_run_check"),
+    path(plan_prefix + "live/", planning.run_live, name="planning_run_live"),
+    path(plan_prefix + "reoptimise/", planning_edits.run_reoptimise, name="planning_run_reoptimise"),
+    path(plan_prefix + "publish/", planning_edits.run_publish, name="planning_run_publish"),
+    path("plans/stops/<int:stop_id>/move/", planning_edits.stop_move, name="planning_stop_move"),
+    path("plans/stops/<int:stop_id>/pin/", planning_edits.stop_pin, name="planning_stop_pin"),
+    path("plans/routes/<int:route_id>/pin/", planning_edits.route_pin, name="planning_route_pin"),
     path("documents/<int:document_id>/", cycle.document_download, name="hub_document_download"),
     path("crates/", crates.crates, name="hub_crates"),
     path("purchase-orders/", producer.purchase_order_list, name="hub_purchase_order_list"),

@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "invoicing-tick": {"task": "invoicing.tick_all", "schedule": 60.0},
 }
 
+# The planning map's background (Leaflet tile URL template). Empty: routes and stops on a blank background,
+# for machines without internet or a coop that runs no tile server.
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION",
+                           default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>')
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

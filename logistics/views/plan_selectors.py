@@ -1,0 +1,181 @@
+"""Reads for the fixer's planning pages: a run's routes with their stops and load bars, the unassigned stops, the
+map data (rendered into the page as JSON, so the map needs no second request) and the drivers' progress.
+
+A fixed number of queries per page, whatever the number of routes and stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from catalog.models import Product
+
+from ..models import Hub, PlanningRun, Route, Stop, StopEvent
+
+# Distinct on a map and readable with white numbers on them; a route keeps its colour by its place in the run.
+ROUTE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22"]
+STORAGE_LABELS = dict(Product.Storage.choices)
+
+
+def _point(latitude, longitude) -> list[float] | None:
+    if latitude is None or longitude is None:
+        return None
+    return [float(latitude), float(longitude)]
+
+
+def _percent(value: Decimal, capacity) -> int:
+    return round(100 * value / capacity) if capacity else 0
+
+
+@dataclass
+class StopView:
+    """A stored stop and what the driver does there, in words the template can show."""
+
+    stop: Stop
+    orders: list[str] = field(default_factory=list)
+    goods: list[str] = field(default_factory=list)
+    crates: list[tuple[str, int]] = field(default_factory=list)
+    take_back: list[tuple[str, int]] = field(default_factory=list)
+    source: str = ""  # for unloading at the hub: the farm the goods come from
+
+    @classmethod
+    def of(cls, stop: Stop) -> StopView:
+        load = stop.load or {}
+        return cls(
+            stop=stop,
+            orders=[str(order.get("number", "")) for order in load.get("orders", [])],
+            goods=[" ".join(filter(None, [g.get("quantity", ""), g.get("unit", ""), g.get("product", "")]))
+                   for g in load.get("goods", [])],
+            crates=[(str(STORAGE_LABELS.get(k, k)), n) for k, n in sorted((load.get("crates") or {}).items()) if n],
+            take_back=sorted((k, n) for k, n in (load.get("crates_to_collect") or {}).items() if n),
+            source=load.get("from", ""),
+        )
+
+
+@dataclass
+class RouteView:
+    route: Route
+    index: int  # the route's colour: ROUTE_COLOURS on the map, .route-colour-<index> in the lists
+    stops: list[StopView]
+    home: list[float] | None
+
+    @property
+    def colour(self) -> str:
+        return ROUTE_COLOURS[self.index]
+
+    @property
+    def kg_percent(self) -> int:
+        return _percent(self.route.peak_kg, self.route.capacity_kg)
+
+    @property
+    def crates_percent(self) -> int:
+        return _percent(self.route.peak_crates, self.route.capacity_crates)
+
+    @property
+    def is_over(self) -> bool:
+        return self.kg_percent > 100 or self.crates_percent > 100
+
+    @property
+    def driver_name(self) -> str:
+        if self.route.driver is None:
+            return ""
+        user = self.route.driver.user
+        return user.get_full_name() or user.email
+
+    @property
+    def label(self) -> str:
+        return f"{self.route.vehicle.name} · {self.route.day:%d/%m}"
+
+
+@dataclass
+class PlanView:
+    run: PlanningRun
+    hub: Hub | None
+    routes: list[RouteView]
+    unassigned: list[StopView]
+
+    @property
+    def editable(self) -> bool:
+        return self.run.status in (PlanningRun.Status.READY, PlanningRun.Status.PUBLISHED)
+
+    def map_data(self) -> dict:
+        hub = _point(self.hub.latitude, self.hub.longitude) if self.hub else None
+        routes = []
+        for view in self.routes:
+            stops = [{"id": s.stop.pk, "seq": s.stop.sequence, "name": s.stop.name, "kind": s.stop.kind,
+                      "at": _point(s.stop.latitude, s.stop.longitude), "pinned": s.stop.is_pinned,
+                      "status": s.stop.status,
+                      "eta": _clock_range(s.stop.eta_from, s.stop.eta_to)} for s in view.stops]
+            path = [view.home] + [s["at"] for s in stops] + [view.home]
+            routes.append({"id": view.route.pk, "label": view.label, "colour": view.colour,
+                           "pinned": view.route.is_pinned, "km": str(view.route.km),
+                           "stops": stops, "path": [p for p in path if p is not None]})
+        return {
+            "hub": {"name": self.hub.name, "at": hub} if hub else None,
+            "routes": routes,
+            "unassigned": [{"id": s.stop.pk, "name": s.stop.name, "at": _point(s.stop.latitude, s.stop.longitude),
+                            "reason": s.stop.unassigned_reason} for s in self.unassigned],
+        }
+
+
+def _clock_range(start, end) -> str:
+    if start is None or end is None:
+        return ""
+    return f"{timezone.localtime(start):%H:%M}–{timezone.localtime(end):%H:%M}"
+
+
+def _home(route: Route, hub: Hub | None) -> list[float] | None:
+    """Where the vehicle leaves from and comes back to (as planning_instance places it)."""
+    vehicle = route.vehicle
+    return (_point(vehicle.home_latitude, vehicle.home_longitude)
+            or (_point(vehicle.home_hub.latitude, vehicle.home_hub.longitude) if vehicle.home_hub else None)
+            or (_point(hub.latitude, hub.longitude) if hub else None))
+
+
+def cycle_runs(cycle):
+    return PlanningRun.objects.filter(cycle=cycle).select_related("job", "created_by").order_by("-created_at")
+
+
+def run_routes(run: PlanningRun):
+    stops = Stop.objects.order_by("sequence")
+    return (Route.objects.filter(run=run).select_related("vehicle__home_hub", "driver__user")
+            .prefetch_related(Prefetch("stops", queryset=stops)).order_by("day", "vehicle__key", "vehicle_key"))
+
+
+def plan_view(run: PlanningRun) -> PlanView:
+    hub = Hub.objects.first()
+    routes = [RouteView(route, n % len(ROUTE_COLOURS), [StopView.of(s) for s in route.stops.all()], _home(route, hub))
+              for n, route in enumerate(run_routes(run))]
+    # a collection's unloading at the hub follows its collection: only the collection is listed
+    unassigned = Stop.objects.filter(run=run, route__isnull=True).exclude(kind=Stop.Kind.DEPOT).order_by("name")
+    return PlanView(run, hub, routes, [StopView.of(s) for s in unassigned])
+
+
+@dataclass
+class LiveRoute:
+    route: Route
+    index: int
+    stops: list[Stop]
+    problems: dict[int, StopEvent]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.stops if s.status in (Stop.Status.DONE, Stop.Status.PROBLEM))
+
+    @property
+    def rows(self) -> list[tuple[Stop, StopEvent | None]]:
+        return [(stop, self.problems.get(stop.pk)) for stop in self.stops]
+
+
+def live_progress(run: PlanningRun) -> list[LiveRoute]:
+    """Each route's stops with the status drivers recorded, and the latest problem reported at a stop."""
+    problems: dict[int, StopEvent] = {}
+    for event in StopEvent.objects.filter(stop__run=run, kind=StopEvent.Kind.PROBLEM).order_by("recorded_at", "pk"):
+        problems[event.stop_id] = event
+    return [LiveRoute(route, n % len(ROUTE_COLOURS), list(route.stops.all()), problems)
+            for n, route in enumerate(run_routes(run))]
