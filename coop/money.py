@@ -175,3 +175,30 @@ def split_gross(gross_lines, percent) -> GrossSplit:
     nets = _largest_first_adjust([round_amount(g / factor) for g in grosses], grosses, net)
     return GrossSplit(line_nets=tuple(nets), net=net, vat=vat, rounding=gross - net - vat)
 
+
+# --- Flat-rate farmers (forfaitaire landbouwregeling, shared/domain/vat.md section 6a) --------------------------
+
+class CompensationClass:
+    WOOD = "wood"  # supplies of wood (forestry)
+    OTHER = "other"  # everything else under the scheme
+
+
+# The compensation a VAT-registered buyer pays a flat-rate farmer on top of the price (KB no. 22); same
+# validity-date table as VAT_RATES, so a change is a new row, not an edit.
+FLAT_RATE_COMPENSATION = (
+    VatRate(CompensationClass.WOOD, Decimal("2"), date(1992, 1, 1)),
+    VatRate(CompensationClass.OTHER, Decimal("6"), date(1992, 1, 1)),
+)
+
+
+def compensation_percent(compensation_class: str, on: date | None = None) -> Decimal:
+    on = on or date.today()
+    rows = [r for r in FLAT_RATE_COMPENSATION if r.vat_class == compensation_class and r.valid_from <= on]
+    if not rows:
+        raise ValueError(f"no flat-rate compensation for {compensation_class!r} on {on}")
+    return max(rows, key=lambda r: r.valid_from).percent
+
+
+def compensation_of(price_sum: Decimal, percent: Decimal) -> Decimal:
+    """Computed on the price excluding the compensation, rounded once per rate (like VAT per rate)."""
+    return round_amount(Decimal(price_sum) * Decimal(percent) / 100)

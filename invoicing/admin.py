@@ -67,3 +67,6 @@ class PeppolDeliveryAdmin(admin.ModelAdmin):
     list_display = ["invoice", "coop", "transport", "status", "attempts", "updated_at"]
     list_filter = ["coop", "status", "transport"]
     readonly_fields = ["invoice", "xml", "attempts", "claimed_at", "sent_at"]
+
+
+from invoicing.settlements import admin as settlement_admin  # noqa: E402, F401  (registers them)

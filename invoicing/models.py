@@ -365,5 +365,7 @@ class PeppolDelivery(models.Model):
         return f"{self.invoice} → {self.receiver} ({self.status})"
 
 
+from invoicing.settlements.models import *  # noqa: E402, F403  (producer settlements)
+
 from .models_billing import *  # noqa: E402, F403  (billing: runs, e-mail, payments, reminders)
 from .models_costs import *  # noqa: E402, F403  (monthly costs for cost sharing and break-even)

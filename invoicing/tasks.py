@@ -23,4 +23,5 @@ def invoice_send_peppol(self, coop_id: int, invoice_id: int) -> str:
         raise self.retry(exc=exc, countdown=min(60 * 2 ** self.request.retries, 4 * 3600)) from exc
 
 
+from invoicing.settlements import tasks as settlement_tasks  # noqa: E402, F401  (registers them)
 from invoicing.tasks_billing import *  # noqa: E402, F403  (registered with the worker through this module)
