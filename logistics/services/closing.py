@@ -3,8 +3,9 @@
 Phase 1 moves open -> closing under a row lock, which waits for orders being placed (they hold FOR SHARE)
 and stops new ones at once. Phase 2 builds purchase orders, packing data, the crates going out and the
 list of documents, and moves closing -> closed, all in ONE transaction: a worker killed in the middle leaves
-"closing" and nothing else, and the retry (acks_late) builds it all again. Unique constraints on every
-generated row make a duplicate impossible even if two workers get this far.
+"closing" and nothing else, and the retry (acks_late, or the beat scan: cycles_due_for_closing) builds it
+all again. Unique constraints on every generated row make a duplicate impossible even if two workers get
+this far.
 """
 
 import math
@@ -16,7 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,6 +67,11 @@ def cycle_close(*, cycle_id: int, report=None) -> CloseResult:
         return _result(cycle_id, already_closed=True)
     _progress(report, 10, _("Orders frozen"))
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The row lock below is how the beat scan tells a live close from a dead one. A worker killed on
+            # this host drops it at once (its socket closes); one on a host that vanished would keep it until
+            # TCP gives up, so a transaction left idle that long is ended (phase 2 never waits between queries).
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = '5min'")
         cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
         if cycle.status == OrderCycle.Status.CLOSED:  # another worker finished while we waited for the lock
             return _result(cycle_id, already_closed=True)
@@ -241,6 +247,19 @@ def _register_documents(cycle: OrderCycle) -> None:
 
 
 def cycles_due_for_closing(*, now: datetime | None = None) -> list[int]:
+    """Open cycles past their cut-off, and every close left half-way that nobody is working on.
+
+    The beat scan queues a close for each, so a close whose worker died is finished within a minute even
+    when the broker never delivers its message again (a lost message, or Redis's hour-long visibility
+    timeout). A close in progress holds the cycle row locked in phase 2, and PostgreSQL drops the lock of a
+    dead worker's connection: a "closing" row that is locked is alive and skipped (no worker blocked behind
+    it), one that is free is stale (or between phase 1 and 2: the extra close then finds it closed).
+    Early closes (before the cut-off) are picked up too.
+    """
     now = now or timezone.now()
-    return list(OrderCycle.objects.filter(status__in=[OrderCycle.Status.OPEN, OrderCycle.Status.CLOSING],
-                                          cutoff_at__lte=now).values_list("pk", flat=True))
+    due = list(OrderCycle.objects.filter(status=OrderCycle.Status.OPEN, cutoff_at__lte=now)
+               .values_list("pk", flat=True))
+    with transaction.atomic():
+        stale = list(OrderCycle.objects.select_for_update(skip_locked=True)
+                     .filter(status=OrderCycle.Status.CLOSING).order_by().values_list("pk", flat=True))
+    return due + stale

@@ -1,17 +1,18 @@
 """Closing a cycle at the cut-off: purchase orders, packing data, crates, documents; exactly once."""
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logistics.models import CycleDocument, DepositMovement, OrderPacking, PurchaseOrder, PurchaseOrderLine
-from logistics.services.closing import cycle_close
+from logistics.services.closing import cycle_close, cycles_due_for_closing
 from orders.models import OrderCycle, OrderLine
 from orders.services.ordering import Destination, order_change_lines, order_place
 from tests import factories
@@ -89,6 +90,47 @@ def test_two_concurrent_closes_give_one_set():
     assert not errors
     assert sorted(r.already_closed for r in results) == [False, True]
     with scopes_disabled():
+        assert PurchaseOrder.objects.filter(cycle=cycle).count() == 1
+        assert OrderPacking.objects.filter(cycle=cycle).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_scan_picks_up_a_close_left_half_way_but_not_one_in_progress():
+    """A worker died after "closing" and its queue message is gone: the every-minute scan queues the close
+    again (also for an early close, before the cut-off), but not while a live worker holds the cycle."""
+    from tests.conftest import make_world
+
+    world = make_world("hapert", "Hapert")
+    cycle = world.extra["cycle"]
+    with scopes_disabled():
+        OrderCycle.objects.filter(pk=cycle.pk).update(status=OrderCycle.Status.CLOSING,
+                                                      cutoff_at=cycle.cutoff_at + timedelta(days=1))
+    locked, release = threading.Event(), threading.Event()
+
+    def live_close():  # phase 2 of a close in progress holds the cycle row
+        try:
+            with scopes_disabled(), transaction.atomic():
+                OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=live_close)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with scope(coop=world.coop):
+            assert cycle.pk not in cycles_due_for_closing()
+    finally:
+        release.set()
+        holder.join(30)
+    with scope(coop=world.coop):
+        assert cycle.pk in cycles_due_for_closing()
+        for cycle_id in cycles_due_for_closing():
+            cycle_close(cycle_id=cycle_id)
+        assert OrderCycle.objects.get(pk=cycle.pk).status == OrderCycle.Status.CLOSED
+        assert cycle.pk not in cycles_due_for_closing()
         assert PurchaseOrder.objects.filter(cycle=cycle).count() == 1
         assert OrderPacking.objects.filter(cycle=cycle).count() == 1
 
