@@ -1,6 +1,7 @@
 """A real Celery worker process for integration tests: same broker (Redis), same test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ def running_worker(queues: str = "default,documents,routing", concurrency: int =
         [sys.executable, "-m", "celery", "-A", "coop", "worker", "-Q", queues, "-c", str(concurrency),
          "-P", "prefork", "--without-gossip", "--without-mingle", "-n", hostname, "--loglevel=WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, so kill_worker can kill it and its pool at once
     )
     try:
         deadline = time.monotonic() + 60
@@ -55,3 +57,14 @@ def running_worker(queues: str = "default,documents,routing", concurrency: int =
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def kill_worker(proc: subprocess.Popen) -> None:
+    """SIGKILL the worker and its pool processes in one go, as when a machine or container dies.
+
+    No Celery code runs after it: nothing is rejected or requeued, the task's message stays unacknowledged
+    in Redis until its visibility timeout. (Killing the pool child first would let the main process requeue
+    it, reject_on_worker_lost, and maybe fetch it again before its own kill: a race, not a test.)
+    """
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)

@@ -25,9 +25,15 @@ CELERY_RESULT_BACKEND = TEST_REDIS_URL
 # other's tasks; the worker started by the tests inherits it through the environment.
 TEST_CELERY_KEYPREFIX = env("TEST_CELERY_KEYPREFIX", default=f"kktest-{os.getpid()}-")
 os.environ["TEST_CELERY_KEYPREFIX"] = TEST_CELERY_KEYPREFIX
-# A short visibility timeout lets a test see a killed worker's task delivered again (acks_late).
+# A short visibility timeout lets a test see a killed worker's task delivered again (acks_late). Kombu puts
+# unacknowledged messages back only when a worker sweeps for them: once at its start, then every
+# interval x throttle seconds (10 x 10 by default). A worker that starts within the timeout of the killed
+# one's delivery would find nothing and look again 100 s later, so the test workers sweep every second.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX,
-                                   "visibility_timeout": env.int("TEST_VISIBILITY_TIMEOUT", default=3600)}
+                                   "visibility_timeout": env.int("TEST_VISIBILITY_TIMEOUT", default=3600),
+                                   "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+                                   # a worker killed while sweeping holds the sweep's mutex this long
+                                   "unacked_mutex_expire": 10}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": TEST_CELERY_KEYPREFIX}
 # WhiteNoise serves collected files; tests use the finders instead.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
