@@ -49,7 +49,8 @@ def reminders_due(*, coop, today: date | None = None) -> list[DueReminder]:
         previous = sent.get(level - 1)
         if previous is not None:
             gap = delays[level] - delays[level - 1]
-            if (today - timezone.localdate(previous.created_at)).days < gap:
+            # the day of the previous reminder, as its scan saw it (due date + days overdue then)
+            if days - previous.days_overdue < gap:
                 continue
         due.append(DueReminder(invoice=invoice, level=level, days_overdue=days, open_amount=invoice.open_amount))
     return due
