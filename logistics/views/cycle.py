@@ -9,13 +9,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from coop.charts import bar_chart_svg
 from coop.models import Job
 from coop.services import job_launch
 from coop.tenancy.access import has_coop_role
 from members.models import MANAGER_ROLES
 from orders.models import OrderCycle
 
-from ..charts import bar_chart_svg
 from ..models import CycleDocument
 from ..tasks import close_cycle
 from . import selectors
