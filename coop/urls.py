@@ -23,6 +23,7 @@ coop_api_patterns = [
     path("", include("logistics.api_urls")),
     path("", include("logistics.api_urls_planning")),
     path("", include("invoicing.api_urls")),
+    path("", include("invoicing.api_urls_costs")),
     path("", include("orders.api_urls_b2b")),
 ]
 
@@ -41,6 +42,7 @@ coop_page_patterns = [
     path("manage/", include("orders.urls_manage")),
     path("hub/", include("logistics.urls")),
     path("invoices/", include("invoicing.urls")),
+    path("economics/", include("invoicing.urls_costs")),
     path("", include("orders.urls_b2b")),
 ]
 

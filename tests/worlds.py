@@ -208,3 +208,22 @@ URL_KWARG_FILLERS.update({
     "route_id": lambda w: w.extra["route"].pk,
     "stop_id": lambda w: w.extra["stop"].pk,
 })
+
+
+def build_costs(world) -> None:
+    """A cost of last month with a description only this coop may see."""
+    from datetime import date
+
+    from django_scopes import scope
+
+    from invoicing.services.costs import cost_entry_create
+
+    with scope(coop=world.coop):
+        entry = cost_entry_create(coop=world.coop, month=date(2026, 1, 1), category="hub_rent", amount="950.00",
+                                  description=f"Geheime huur {world.coop.slug}")
+    world.extra["cost_entry"] = entry
+    world.extra["private"].append(entry.description)
+
+
+WORLD_BUILDERS.append(build_costs)
+URL_KWARG_FILLERS["cost_entry_id"] = lambda w: w.extra["cost_entry"].pk
