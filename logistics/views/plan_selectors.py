@@ -38,7 +38,7 @@ class StopView:
 
     stop: Stop
     orders: list[str] = field(default_factory=list)
-    goods: list[str] = field(default_factory=list)
+    goods: list[dict] = field(default_factory=list)  # {"quantity", "unit", "product", "storage"}
     crates: list[tuple[str, int]] = field(default_factory=list)
     take_back: list[tuple[str, int]] = field(default_factory=list)
     source: str = ""  # for unloading at the hub: the farm the goods come from
@@ -49,8 +49,7 @@ class StopView:
         return cls(
             stop=stop,
             orders=[str(order.get("number", "")) for order in load.get("orders", [])],
-            goods=[" ".join(filter(None, [g.get("quantity", ""), g.get("unit", ""), g.get("product", "")]))
-                   for g in load.get("goods", [])],
+            goods=list(load.get("goods", [])),
             crates=[(str(STORAGE_LABELS.get(k, k)), n) for k, n in sorted((load.get("crates") or {}).items()) if n],
             take_back=sorted((k, n) for k, n in (load.get("crates_to_collect") or {}).items() if n),
             source=load.get("from", ""),
