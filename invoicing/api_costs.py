@@ -5,7 +5,7 @@ Thin: the services compute; every write goes through invoicing.services.costs.""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ def _month(request):
         raise ValidationError({"detail": str(exc)}) from exc
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
 class MonthField(serializers.Field):
     default_error_messages = {"invalid": "Give the month as YYYY-MM."}
 
@@ -163,7 +164,7 @@ class OrderShareSerializer(serializers.Serializer):
     cost = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class AllocationSerializer(serializers.Serializer):
+class CostSharesSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
     allocated = serializers.DecimalField(max_digits=14, decimal_places=2)
     unallocated = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -178,7 +179,7 @@ class AllocationSerializer(serializers.Serializer):
 class EconomicsSerializer(serializers.Serializer):
     month = MonthFiguresSerializer()
     history = MonthFiguresSerializer(many=True, help_text="The 12 months up to `month`, oldest first.")
-    allocation = AllocationSerializer()
+    allocation = CostSharesSerializer()
 
 
 class EconomicsAPI(CoopAPIMixin, APIView):
