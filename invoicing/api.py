@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
@@ -14,6 +14,7 @@ from coop.api import CoopAPIMixin
 from invoicing import selectors
 from invoicing.models import Invoice, InvoiceLine, InvoiceVatBreakdown
 from invoicing.peppol.ubl import NotPeppolReady, invoice_ubl, peppol_ready
+from invoicing.selectors_billing import payment_status, with_payment_state
 from invoicing.services.documents import invoice_pdf_bytes, invoice_render_pdf
 
 
@@ -40,13 +41,20 @@ class InvoiceSerializer(serializers.ModelSerializer):
     vat_breakdown = VatBreakdownSerializer(many=True, read_only=True)
     pdf_url = serializers.SerializerMethodField()
     ubl_url = serializers.SerializerMethodField(help_text="Peppol UBL 2.1 XML; null for consumer invoices.")
+    payment_status = serializers.SerializerMethodField(
+        help_text="unpaid, partly_paid or paid; null for drafts and credit notes.")
+    paid_amount = serializers.DecimalField(source="paid_total", max_digits=12, decimal_places=2, read_only=True,
+                                           help_text="Payments received and matched to this invoice.")
+    open_amount = serializers.SerializerMethodField(
+        help_text="Amount due minus payments and issued credit notes; null for drafts and credit notes.")
 
     class Meta:
         model = Invoice
         fields = ["id", "number", "kind", "status", "issue_date", "due_date", "supply_from", "supply_until",
                   "currency", "language", "buyer_name", "buyer_reference", "order_reference", "payment_reference",
                   "credited_invoice", "total_net", "total_vat", "total_gross", "prepaid_amount", "rounding_amount",
-                  "payable_amount", "lines", "vat_breakdown", "pdf_url", "ubl_url"]
+                  "payable_amount", "payment_status", "paid_amount", "open_amount", "lines", "vat_breakdown",
+                  "pdf_url", "ubl_url"]
         read_only_fields = fields
 
     def _url(self, name: str, invoice) -> str:
@@ -59,6 +67,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     def get_ubl_url(self, invoice) -> str | None:
         return self._url("api_invoice-ubl", invoice) if peppol_ready(invoice) else None
+
+    def get_payment_status(self, invoice) -> str | None:
+        return payment_status(invoice)
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_open_amount(self, invoice) -> str | None:
+        return None if payment_status(invoice) is None else f"{invoice.open_amount:.2f}"
 
 
 class InvoiceViewSet(CoopAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -76,7 +91,7 @@ class InvoiceViewSet(CoopAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         kind = self.request.query_params.get("kind", "")
         if kind in Invoice.Kind.values:
             invoices = invoices.filter(kind=kind)
-        return invoices.prefetch_related("lines", "vat_breakdown").order_by("-created_at", "-pk")
+        return with_payment_state(invoices).prefetch_related("lines", "vat_breakdown").order_by("-created_at", "-pk")
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"])

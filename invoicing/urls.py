@@ -1,6 +1,6 @@
 """Invoice pages, included under /<coop_slug>/invoices/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from invoicing import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:invoice_id>/delete/", views.invoice_delete_view, name="invoice_delete"),
     path("<int:invoice_id>/credit/", views.invoice_credit_view, name="invoice_credit"),
     path("<int:invoice_id>/peppol/", views.invoice_peppol_send_view, name="invoice_peppol_send"),
+    path("", include("invoicing.urls_billing")),
 ]
