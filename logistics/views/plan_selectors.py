@@ -171,10 +171,11 @@ class LiveRoute:
         return [(stop, self.problems.get(stop.pk)) for stop in self.stops]
 
 
-def live_progress(run: PlanningRun) -> list[LiveRoute]:
-    """Each route's stops with the status drivers recorded, and the latest problem reported at a stop."""
+def live_progress(run: PlanningRun, routes=None) -> list[LiveRoute]:
+    """Each route's stops with the status drivers recorded, and the latest problem reported at a stop. `routes`:
+    the run's routes with their stops already loaded (the run page has them), else they are read here."""
     problems: dict[int, StopEvent] = {}
     for event in StopEvent.objects.filter(stop__run=run, kind=StopEvent.Kind.PROBLEM).order_by("recorded_at", "pk"):
         problems[event.stop_id] = event
     return [LiveRoute(route, n % len(ROUTE_COLOURS), list(route.stops.all()), problems)
-            for n, route in enumerate(run_routes(run))]
+            for n, route in enumerate(run_routes(run) if routes is None else routes)]

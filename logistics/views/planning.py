@@ -23,15 +23,20 @@ from .access import manager_page
 SOLVING = (PlanningRun.Status.DRAFT, PlanningRun.Status.RUNNING)
 
 
+def _progress(run: PlanningRun) -> dict:
+    """The solve's Job while it runs: its bar and message (best cost so far) and the seconds spent."""
+    job = run.job if run.status in SOLVING else None
+    elapsed = int((timezone.now() - (job.started_at or job.created_at)).total_seconds()) if job else None
+    return {"run": run, "job": job, "elapsed": elapsed}
+
+
 def run_context(run: PlanningRun, *, error: str = "", error_stop: int | None = None, check=None,
                 notice: str = "") -> dict:
     plan = plan_selectors.plan_view(run)
-    job = run.job if run.status in SOLVING else None
     return {
-        "cycle": run.cycle, "run": run, "plan": plan, "map_data": plan.map_data(), "job": job,
-        "elapsed": int((timezone.now() - (job.started_at or job.created_at)).total_seconds()) if job else None,
-        "live": plan_selectors.live_progress(run) if run.status in (PlanningRun.Status.PUBLISHED,
-                                                                    PlanningRun.Status.DONE) else None,
+        **_progress(run), "cycle": run.cycle, "plan": plan, "map_data": plan.map_data(),
+        "live": plan_selectors.live_progress(run, [view.route for view in plan.routes])
+        if run.status in (PlanningRun.Status.PUBLISHED, PlanningRun.Status.DONE) else None,
         "error": error, "error_stop": error_stop, "check": check, "notice": notice,
     }
 
@@ -95,7 +100,7 @@ def run_progress(request, coop_slug, planning_run_id):
     run = load_run(planning_run_id)
     if run.status not in SOLVING and request.htmx:
         return HttpResponseClientRefresh()
-    return render(request, "logistics/planning/_progress.html", run_context(run))
+    return render(request, "logistics/planning/_progress.html", _progress(run))
 
 
 @manager_page
