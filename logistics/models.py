@@ -202,3 +202,4 @@ class DepositMovement(models.Model):
 
 
 from .models_planning import *  # noqa: E402, F403  (rounds: vehicles, drivers, planning runs)
+from .models_sheets import *  # noqa: E402, F403  (route sheet PDFs of the driver's day)

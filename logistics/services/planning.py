@@ -238,6 +238,9 @@ def planning_run_publish(*, run_id: int, user=None, notify: bool = True) -> Plan
             from logistics.tasks_planning import notify_planning_run
 
             enqueue_on_commit(notify_planning_run, run.coop_id, run.pk)
+        from logistics.tasks_sheets import render_route_sheets_of_run
+
+        enqueue_on_commit(render_route_sheets_of_run, run.coop_id, run.pk)  # the drivers' route sheet PDFs
     return run
 
 
