@@ -41,6 +41,7 @@ coop_page_patterns = [
     path("", include("orders.urls_shop")),
     path("manage/", include("orders.urls_manage")),
     path("hub/", include("logistics.urls")),
+    path("driver/", include("logistics.urls_driver")),
     path("invoices/", include("invoicing.urls")),
     path("economics/", include("invoicing.urls_costs")),
     path("", include("orders.urls_b2b")),

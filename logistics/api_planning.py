@@ -22,6 +22,7 @@ from members.models import MANAGER_ROLES, Role
 from orders.models import OrderCycle
 
 from .models import PlanningRun, Route, Stop, StopEvent, Vehicle
+from .route_day import navigation_url
 from .services import impact, planning
 from .services.stop_events import stop_visible_to
 
@@ -74,9 +75,7 @@ class StopSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_navigation_url(self, stop) -> str | None:
-        if stop.latitude is None or stop.longitude is None:
-            return None
-        return f"geo:{stop.latitude},{stop.longitude}?q={stop.latitude},{stop.longitude}"
+        return navigation_url(stop.latitude, stop.longitude, stop.name) or None
 
 
 class RouteSerializer(serializers.ModelSerializer):
