@@ -1,5 +1,5 @@
 """Forms of the fixer's pages (/<coop>/manage/) and the producers' offer pages. Input shapes only: the rules
-are checked in orders.services and orders.manage.services."""
+are checked in orders.services (cycles, cycle_edits, places)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -86,7 +86,7 @@ class PickupPointForm(forms.ModelForm):
         self.fields["key"].required = False
 
     def validate_unique(self):
-        """The key is unique per cooperative; orders.manage.services checks it with the coop."""
+        """The key is unique per cooperative; orders.services.places checks it with the coop."""
 
 
 class CyclePickupForm(forms.Form):

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.forms_manage import CycleEditForm, CycleExtendForm, CycleForm, CyclePickupForm
 from orders.models import CyclePickupPoint, OrderCycle
+from orders.services import cycle_edits
 from orders.services.cycles import cycle_accepts_orders, cycle_cancel, cycle_create, cycle_extend, local_datetime
 
-from . import selectors, services
+from . import selectors
 from .access import manager_page
 from .common import add_errors, render_form_page
 
@@ -66,7 +67,7 @@ def cycle_detail(request, coop_slug, cycle_id):
     form = _edit_form(cycle, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cycle_update(cycle_id=cycle.pk, name=form.cleaned_data["name"],
+            cycle_edits.cycle_update(cycle_id=cycle.pk, name=form.cleaned_data["name"],
                                   delivery_date=form.cleaned_data["delivery_date"],
                                   opens_at=form.cleaned_data.get("opens_at"))
         except ValidationError as exc:
@@ -116,7 +117,7 @@ def cycle_cancel_view(request, coop_slug, cycle_id):
 def cycle_open_view(request, coop_slug, cycle_id):
     cycle = _cycle(cycle_id)
     try:
-        services.cycle_open_now(cycle_id=cycle.pk)
+        cycle_edits.cycle_open_now(cycle_id=cycle.pk)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -146,7 +147,7 @@ def cycle_pickup(request, coop_slug, cycle_id):
     if data is not None:
         if all(row.form.is_valid() for row in rows):
             try:
-                services.cycle_pickup_set(cycle=cycle, settings={row.point.pk: row.form.cleaned_data
+                cycle_edits.cycle_pickup_set(cycle=cycle, settings={row.point.pk: row.form.cleaned_data
                                                                  for row in rows})
             except ValidationError as exc:
                 error = " ".join(exc.messages)

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.forms_manage import DeliveryZoneForm, PickupPointForm, ScheduleForm
 from orders.models import CycleSchedule, DeliveryZone, PickupPoint
+from orders.services import places
 from orders.services.cycles import cycle_generate
 
-from . import selectors, services
+from . import selectors
 from .access import manager_page
 from .common import add_errors, render_form_page
 
@@ -35,7 +36,7 @@ def _save_form(request, form, save, success: str):
 @require_http_methods(["GET", "POST"])
 def schedule_list(request, coop_slug):
     form = ScheduleForm(request.POST or None)
-    if _save_form(request, form, lambda data: services.schedule_save(coop=request.coop, data=data),
+    if _save_form(request, form, lambda data: places.schedule_save(coop=request.coop, data=data),
                   _("Schedule %(name)s saved.")):
         return redirect("manage_schedule_list", coop_slug=coop_slug)
     schedules = CycleSchedule.objects.order_by("-is_active", "name", "pk")
@@ -47,7 +48,7 @@ def schedule_list(request, coop_slug):
 def schedule_edit(request, coop_slug, cycle_schedule_id):
     schedule = get_object_or_404(CycleSchedule, pk=cycle_schedule_id)
     form = ScheduleForm(request.POST or None, instance=schedule)
-    if _save_form(request, form, lambda data: services.schedule_save(coop=request.coop, schedule=schedule,
+    if _save_form(request, form, lambda data: places.schedule_save(coop=request.coop, schedule=schedule,
                                                                      data=data), _("Schedule %(name)s saved.")):
         return redirect("manage_schedule_list", coop_slug=coop_slug)
     return render_form_page(request, "orders/manage/object_form.html", {
@@ -74,7 +75,7 @@ def schedule_generate(request, coop_slug, cycle_schedule_id):
 @require_http_methods(["GET", "POST"])
 def pickup_point_list(request, coop_slug):
     form = PickupPointForm(request.POST or None, initial={"is_active": True})
-    if _save_form(request, form, lambda data: services.pickup_point_save(coop=request.coop, data=data),
+    if _save_form(request, form, lambda data: places.pickup_point_save(coop=request.coop, data=data),
                   _("Pickup point %(name)s saved.")):
         return redirect("manage_pickup_point_list", coop_slug=coop_slug)
     return render_form_page(request, "orders/manage/pickup_point_list.html",
@@ -86,7 +87,7 @@ def pickup_point_list(request, coop_slug):
 def pickup_point_edit(request, coop_slug, pickup_point_id):
     point = get_object_or_404(PickupPoint, pk=pickup_point_id)
     form = PickupPointForm(request.POST or None, instance=point)
-    if _save_form(request, form, lambda data: services.pickup_point_save(coop=request.coop, point=point,
+    if _save_form(request, form, lambda data: places.pickup_point_save(coop=request.coop, point=point,
                                                                          data=data), _("Pickup point %(name)s saved.")):
         return redirect("manage_pickup_point_list", coop_slug=coop_slug)
     return render_form_page(request, "orders/manage/object_form.html", {
@@ -99,7 +100,7 @@ def pickup_point_edit(request, coop_slug, pickup_point_id):
 @require_POST
 def pickup_point_remove(request, coop_slug, pickup_point_id):
     point = get_object_or_404(PickupPoint, pk=pickup_point_id)
-    if services.pickup_point_remove(point_id=point.pk):
+    if places.pickup_point_remove(point_id=point.pk):
         messages.success(request, _("Pickup point %(name)s deleted.") % {"name": point.name})
     else:
         messages.info(request, _("%(name)s has served orders, so it is kept but no longer active.")
@@ -113,7 +114,7 @@ def pickup_point_remove(request, coop_slug, pickup_point_id):
 @require_http_methods(["GET", "POST"])
 def delivery_zone_list(request, coop_slug):
     form = DeliveryZoneForm(request.POST or None, initial={"is_active": True, "delivery_weekday": "fri"})
-    if _save_form(request, form, lambda data: services.delivery_zone_save(coop=request.coop, data=data),
+    if _save_form(request, form, lambda data: places.delivery_zone_save(coop=request.coop, data=data),
                   _("Delivery zone %(name)s saved.")):
         return redirect("manage_delivery_zone_list", coop_slug=coop_slug)
     zones = DeliveryZone.objects.order_by("-is_active", "name", "pk")
@@ -125,7 +126,7 @@ def delivery_zone_list(request, coop_slug):
 def delivery_zone_edit(request, coop_slug, delivery_zone_id):
     zone = get_object_or_404(DeliveryZone, pk=delivery_zone_id)
     form = DeliveryZoneForm(request.POST or None, instance=zone)
-    if _save_form(request, form, lambda data: services.delivery_zone_save(coop=request.coop, zone=zone, data=data),
+    if _save_form(request, form, lambda data: places.delivery_zone_save(coop=request.coop, zone=zone, data=data),
                   _("Delivery zone %(name)s saved.")):
         return redirect("manage_delivery_zone_list", coop_slug=coop_slug)
     return render_form_page(request, "orders/manage/object_form.html", {
@@ -138,7 +139,7 @@ def delivery_zone_edit(request, coop_slug, delivery_zone_id):
 @require_POST
 def delivery_zone_remove(request, coop_slug, delivery_zone_id):
     zone = get_object_or_404(DeliveryZone, pk=delivery_zone_id)
-    if services.delivery_zone_remove(zone_id=zone.pk):
+    if places.delivery_zone_remove(zone_id=zone.pk):
         messages.success(request, _("Delivery zone %(name)s deleted.") % {"name": zone.name})
     else:
         messages.info(request, _("%(name)s has orders, so it is kept but no longer active.") % {"name": zone.name})
