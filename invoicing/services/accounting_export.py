@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from coop import money
 from invoicing.models import Invoice, InvoiceVatBreakdown
+from invoicing.settlements.models import Settlement
 
 from .csvfile import write_csv
 
@@ -169,13 +170,9 @@ def settlement_purchase_documents(*, start: date, end: date) -> list[JournalDocu
     Self-billing invoices and purchase slips of settlements are Invoice rows and are already in the journal;
     what this adds are the settlements without an invoice of the coop: statements (an exempt small business,
     or a producer without a self-billing agreement who invoices the coop; book it against that invoice). Per
-    VAT rate: the sum of the lines, VAT rounded once on it, as the settlement computed it. Returns [] while
-    the settlements app is not installed.
+    VAT rate: the sum of the lines, VAT rounded once on it, as the settlement computed it (a correction with a
+    negative net counts as a credit).
     """
-    try:
-        from invoicing.settlements.models import Settlement
-    except ImportError:  # settlements not there yet
-        return []
     documents = []
     settlements = (Settlement.objects.filter(invoice__isnull=True, issue_date__gte=start, issue_date__lte=end)
                    .select_related("corrects").prefetch_related("lines").order_by("issue_date", "number"))

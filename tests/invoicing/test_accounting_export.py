@@ -175,3 +175,39 @@ def test_journal_pages_and_api_for_managers_only(client, shop, world_a, sales):
     client.force_login(sales["kitchen"].customer.user)  # the kitchen's buyer: not a manager
     assert client.get(f"/{shop.coop.slug}/economics/accounting/sales.csv?period=2025-Q2").status_code == 404
     assert client.get(f"/api/v1/{shop.coop.slug}/accounting/sales.csv?period=2025-Q2").status_code == 403
+
+
+@pytest.mark.django_db
+def test_producer_settlements_are_in_the_purchase_journal_by_their_document():
+    """A self-billing invoice, a purchase slip and two statements (exempt small business; no self-billing
+    agreement, so the producer invoices us): all four in the journal, adding up to the settlements."""
+    from invoicing.settlements.issuing import settlements_issue_period
+    from invoicing.settlements.policy import month_period
+    from members.models import Producer
+
+    from .settlement_world import deliver, make_farm
+
+    normal = make_farm()
+    flat = make_farm(normal.coop, vat_status=Producer.VatStatus.FLAT_RATE)
+    exempt = make_farm(normal.coop, vat_status=Producer.VatStatus.SMALL_BUSINESS)
+    no_deal = make_farm(normal.coop, agreed_on=None)
+    for farm in (normal, flat, exempt, no_deal):
+        deliver(farm, [("wortelen", "4", {"price": "1.85"}), ("cider", "2", {"price": "3.10"})], on=date(2026, 10, 9))
+    with scope(coop=normal.coop):
+        issued, errors = settlements_issue_period(period=month_period(2026, 10), issue_date=date(2026, 11, 3))
+        assert not errors and len(issued) == 4
+        rows = _rows(export.journal_csv(journal=export.PURCHASES, start=date(2026, 11, 1), end=date(2026, 11, 30)))
+    total = rows.pop()
+    by_producer = {s.producer_id: s for s in issued}
+    numbers = {r["number"] for r in rows}
+    assert numbers == {by_producer[f.producer.pk].legal_number for f in (normal, flat, exempt, no_deal)}
+    kinds = {r["number"]: r["document_type"] for r in rows}
+    assert kinds[by_producer[normal.producer.pk].legal_number] == "self_billing"
+    assert kinds[by_producer[flat.producer.pk].legal_number] == "purchase_slip"
+    assert kinds[by_producer[exempt.producer.pk].number] == "statement"
+    exempt_rows = [r for r in rows if r["number"] == by_producer[exempt.producer.pk].number]
+    assert {(r["base_grid"], r["vat_grid"], r["vat"]) for r in exempt_rows} == {("81", "", "0.00")}
+    assert all(r["base_grid"] == "81" for r in rows)
+    assert Decimal(total["base"]) == sum((s.net for s in issued), Decimal(0))
+    assert Decimal(total["vat"]) == sum((s.vat + s.compensation for s in issued), Decimal(0))
+    assert total["exemption_reason"] == "OK"
