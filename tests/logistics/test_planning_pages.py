@@ -147,6 +147,26 @@ def test_moving_a_stop_changes_the_plan_and_the_km_shown(fixer, ready, htmx):
     assert target_stops[0]["id"] == pickup.pk and target_stops[0]["seq"] == 1
 
 
+def test_a_stop_left_out_is_highlighted_with_its_reason_and_can_be_put_back(fixer, ready):
+    run = ready["run"]
+    home = stop_on(run, "deliver:home")
+    route = home.route
+    left = fixer.post(page(ready, f"plans/stops/{home.pk}/move/"), {"route": ""}, **HTMX)
+    assert left.status_code == 200
+    body = left.content.decode()
+    assert map_data(body)["unassigned"] == [{"id": home.pk, "name": home.name, "at": [float(home.latitude),
+                                                                                     float(home.longitude)],
+                                              "reason": "left out by the fixer"}]
+    section = body.split('id="unassigned"', 1)[1]
+    assert f'id="stop-{home.pk}"' in section and "left out by the fixer" in section
+    assert "1 stop not planned" in body
+    back = fixer.post(page(ready, f"plans/stops/{home.pk}/move/"), {"route": route.pk}, **HTMX)
+    assert back.status_code == 200 and map_data(back.content.decode())["unassigned"] == []
+    with scope(coop=run.coop):
+        home.refresh_from_db()
+    assert home.route_id == route.pk and not home.unassigned_reason
+
+
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-post"])
 def test_a_refused_move_is_a_400_with_the_reason_and_writes_nothing(fixer, ready, htmx):
     run = ready["run"]
