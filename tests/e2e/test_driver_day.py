@@ -1,0 +1,151 @@
+"""End-to-end: a driver on a phone runs the delivery morning of a published plan. At the first stop they tap
+"arrived", then give proof of delivery (name, a signature drawn on the screen, crates returned); the second stop
+is done while the network is gone: the update waits on the phone ("1 update waiting"), nothing reaches the
+server, and once the network is back it is sent by itself and recorded exactly once. Screenshots go to
+test-artifacts/.
+
+While offline the driver also reloads the page: the service worker serves the copy of the last visit, and the
+waiting update (kept in IndexedDB) and the stop already done are still shown as such.
+
+Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
+"""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django_scopes import scope
+from PIL import Image
+
+from catalog.models import DepositItem
+from logistics.models import DepositMovement, Stop, StopEvent
+from logistics.services import planning
+from tests import factories
+from tests.logistics.planning_setup import closed_week, plan
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
+]
+
+
+@pytest.fixture
+def morning(transactional_db, monkeypatch):
+    monkeypatch.setattr(planning, "enqueue_on_commit", lambda *args, **kwargs: None)  # no worker: no sheets, mails
+    coop = factories.CooperativeFactory(slug="ritdag", name="Coöperatie Ritdag")
+    world = closed_week(coop)
+    with scope(coop=coop):
+        if not DepositItem.objects.filter(code="veg_crate").exists():
+            factories.deposit_item(coop, code="veg_crate", kind="crate", value="3.00")
+        run = plan(world["cycle"])
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+        kitchen = Stop.objects.select_related("route__driver__user").get(
+            run=run, load__orders__0__customer_id=world["chef"].pk)
+        stops = [s for s in Stop.objects.filter(route=kitchen.route).order_by("sequence") if s.kind != "depot"]
+    assert len(stops) >= 2, "the cooled van's delivery morning has the kitchen and the pickup point"
+    return {**world, "coop": coop, "run": run, "route": kitchen.route, "stops": stops[:2]}
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (180, 120, 60)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _events_at(coop, stop) -> int:
+    """Counted from inside Playwright's sync block, which runs in a greenlet with a database connection of its
+    own: closed again, or the test database could not be dropped at the end."""
+    try:
+        with scope(coop=coop):
+            return StopEvent.objects.filter(stop=stop).count()
+    finally:
+        connection.close()
+
+
+def test_driver_completes_two_stops_one_of_them_offline(live_server, morning, monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    coop, route, (first, second) = morning["coop"], morning["route"], morning["stops"]
+    driver = route.driver.user
+    ARTIFACTS.mkdir(exist_ok=True)
+    day_url = f"/{coop.slug}/driver/?day={route.day:%Y-%m-%d}"
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-BE",
+                                          has_touch=True)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{live_server.url}/accounts/login/?next={day_url}")
+            page.fill("input[name=login]", driver.email)
+            page.fill("input[name=password]", "korteketen")
+            page.press("input[name=password]", "Enter")
+            page.wait_for_url(re.compile(re.escape(f"/{coop.slug}/driver/")))
+            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+            page.reload()  # now under the service worker, which keeps a copy of the page
+            assert page.evaluate("!!navigator.serviceWorker.controller")
+            card = f"#stop-{first.pk}"
+            assert page.locator(f"{card} a[href^='geo:']").count() == 1
+
+            # Stop 1, online: arrived, then proof of delivery with a signature and two crates back.
+            page.click(f"{card} .quick-form:has(input[name=kind][value=arrived]) button")
+            page.wait_for_selector(f"{card}.status-arrived:not(.queued)")
+            page.click(f"{card} details.pod summary")
+            page.fill(f"#s{first.pk}-proof-receiver_name", "Chef Jan")
+            box = page.locator(f"{card} [data-signature] canvas").bounding_box()
+            page.mouse.move(box["x"] + 20, box["y"] + 40)
+            page.mouse.down()
+            for step in range(1, 12):
+                page.mouse.move(box["x"] + 20 + step * 22, box["y"] + 40 + (step % 3) * 18)
+            page.mouse.up()
+            page.fill(f"#s{first.pk}-proof-crates_veg_crate", "2")
+            page.click(f"{card} .pod-form button[name=kind][value=done]")
+            page.wait_for_selector(f"{card}.status-done:not(.queued)")
+            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
+
+            # Stop 2, offline: the update waits on the phone.
+            card = f"#stop-{second.pk}"
+            context.set_offline(True)
+            page.click(f"{card} details.pod summary")
+            page.fill(f"#s{second.pk}-proof-receiver_name", "Els")
+            page.set_input_files(f"#s{second.pk}-proof-photo",
+                                 files=[{"name": "levering.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+            page.click(f"{card} .pod-form button[name=kind][value=done]")
+            page.wait_for_selector(f"{card}.status-done.queued")
+            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
+            assert page.is_visible("#outbox")
+            page.wait_for_timeout(1500)  # a retry or two while offline
+            assert _events_at(coop, second) == 0
+            page.reload()  # offline: the service worker's copy, the queue still on the phone
+            page.wait_for_selector(f"{card}.status-done.queued")
+            page.wait_for_selector(f"#stop-{first.pk}.status-done:not(.queued)")
+            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
+            page.screenshot(path=str(ARTIFACTS / "driver-day-offline-phone.png"), full_page=True)
+
+            # The network is back: the queue is sent by itself.
+            context.set_offline(False)
+            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
+            page.wait_for_selector(f"{card}.status-done:not(.queued)")
+            page.wait_for_timeout(1000)  # room for a second (duplicate) send, which must not record anything
+            page.screenshot(path=str(ARTIFACTS / "driver-day-phone.png"), full_page=True)
+        finally:
+            browser.close()
+    with scope(coop=coop):
+        first_events = list(StopEvent.objects.filter(stop=first).order_by("pk"))
+        assert [e.kind for e in first_events] == ["arrived", "done"]
+        proof = first_events[1]
+        assert proof.receiver_name == "Chef Jan" and proof.signature.read().startswith(b"\x89PNG")
+        assert [(row["item"], row["quantity"]) for row in proof.crates_returned] == [("veg_crate", 2)]
+        assert DepositMovement.objects.filter(direction="back", quantity=2, cycle=route.run.cycle).count() == 1
+        offline = StopEvent.objects.filter(stop=second)
+        assert offline.count() == 1, "sent once the network was back, recorded exactly once"
+        event = offline.get()
+        assert (event.kind, event.receiver_name, event.recorded_by_id) == ("done", "Els", driver.pk)
+        assert event.photo.name and event.recorded_at < event.received_at
+        assert {s.status for s in Stop.objects.filter(pk__in=[first.pk, second.pk])} == {Stop.Status.DONE}
