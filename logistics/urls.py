@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import crates, cycle, planning, planning_edits, producer, weights
+from .views import crates, cycle, impact, planning, planning_edits, producer, weights
 
 cycle_prefix = "cycles/<int:cycle_id>/"
 plan_prefix = "plans/<int:planning_run_id>/"
@@ -29,6 +29,7 @@ urlpatterns = [
     path("plans/routes/<int:route_id>/pin/", planning_edits.route_pin, name="planning_route_pin"),
     path("documents/<int:document_id>/", cycle.document_download, name="hub_document_download"),
     path("crates/", crates.crates, name="hub_crates"),
+    path("impact/", impact.impact_dashboard, name="hub_impact"),
     path("purchase-orders/", producer.purchase_order_list, name="hub_purchase_order_list"),
     path("purchase-orders/<int:purchase_order_id>/", producer.purchase_order_detail,
          name="hub_purchase_order_detail"),

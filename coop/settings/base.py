@@ -1,8 +1,10 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -196,6 +198,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+def _co2_factors(raw: dict) -> dict:
+    try:
+        return {key.strip(): Decimal(value) for key, value in raw.items()}
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"PLANNING_CO2_KG_PER_KM must be kind=number pairs, not {raw!r}") from exc
+
+
+# Rounds' impact figures: kg CO2e per vehicle-km, per vehicle kind or kind:energy (defaults and their sources in
+# logistics/services/impact.py), e.g. PLANNING_CO2_KG_PER_KM=van=0.27,van_cooled=0.33,van:electric=0.05
+PLANNING_CO2_KG_PER_KM = _co2_factors(env.dict("PLANNING_CO2_KG_PER_KM", default={}))
 
 # Settings modules set this; seed_demo refuses to run when it is True.
 IS_PRODUCTION = False
