@@ -24,6 +24,7 @@ coop_api_patterns = [
     path("", include("logistics.api_urls_planning")),
     path("", include("invoicing.api_urls")),
     path("", include("invoicing.api_urls_costs")),
+    path("", include("invoicing.settlements.api_urls")),
     path("", include("orders.api_urls_b2b")),
 ]
 
@@ -44,6 +45,7 @@ coop_page_patterns = [
     path("driver/", include("logistics.urls_driver")),
     path("invoices/", include("invoicing.urls")),
     path("economics/", include("invoicing.urls_costs")),
+    path("settlements/", include("invoicing.settlements.urls")),
     path("", include("orders.urls_b2b")),
 ]
 

@@ -248,3 +248,37 @@ def build_billing(world) -> None:
 
 WORLD_BUILDERS.append(build_billing)
 URL_KWARG_FILLERS["transaction_id"] = lambda w: w.extra["bank_transaction"].pk
+
+
+def build_settlements(world) -> None:
+    """Last month's settlement of a farm, a contested line and a payment file, in every world."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from invoicing.settlements import contests
+    from invoicing.settlements.issuing import settlement_issue
+    from invoicing.settlements.payments import payment_batch_for_period
+    from invoicing.settlements.policy import previous_month
+    from tests.invoicing.settlement_world import deliver, make_farm
+
+    coop = world.coop
+    period = previous_month(timezone.localdate())
+    farm = make_farm(coop, email=f"afrekening@{coop.slug}.example")
+    deliver(farm, [("wortelen", "3", {"price": "1.85"})], on=period.start + timedelta(days=9))
+    with scope(coop=coop):
+        settlement = settlement_issue(producer_id=farm.producer.pk, period=period)
+        contest = contests.line_contest(membership=farm.producer.membership, settlement_id=settlement.pk,
+                                        line_id=settlement.lines.get().pk, note=f"Geheime betwisting {coop.slug}")
+        batch = payment_batch_for_period(coop=coop, period=period)
+    world.extra.update(settlement=settlement, settlement_contest=contest, settlement_payment_batch=batch)
+    world.extra["private"] += [contest.note, batch.message_id, farm.producer.membership.user.email]
+
+
+WORLD_BUILDERS.append(build_settlements)
+URL_KWARG_FILLERS.update({
+    "settlement_id": lambda w: w.extra["settlement"].pk,
+    "settlement_contest_id": lambda w: w.extra["settlement_contest"].pk,
+    "settlement_payment_batch_id": lambda w: w.extra["settlement_payment_batch"].pk,
+})

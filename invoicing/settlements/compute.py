@@ -129,6 +129,11 @@ def goods_lines(producer: Producer, period: Period, regime: Regime, on: date) ->
     return plans
 
 
+def _plain(value: Decimal) -> str:
+    """10.00 -> '10', 0.0500 -> '0.05' (never '1E+1')."""
+    return f"{value.normalize():f}"
+
+
 def _rate_key(line: LinePlan) -> tuple[Decimal, Decimal]:
     return line.vat_percent, line.compensation_percent
 
@@ -148,17 +153,19 @@ def fee_lines(goods: list[LinePlan], fees: Fees, language: str) -> list[LinePlan
             units = sum((li.sell_units for li in lines), Decimal("0"))
             if fees.percent and base:
                 amount = money.round_amount(base * fees.percent / 100)
+                # a correction's base can be negative: the fee is then given back (unit prices stay >= 0)
                 plans.append(LinePlan(
-                    kind=SettlementLine.Kind.FEE, quantity=Decimal("-1"), unit="", unit_price=amount,
-                    line_net=-amount, vat_percent=vat_percent, compensation_percent=compensation,
+                    kind=SettlementLine.Kind.FEE, quantity=Decimal("-1") if amount > 0 else Decimal("1"), unit="",
+                    unit_price=abs(amount), line_net=-amount, vat_percent=vat_percent,
+                    compensation_percent=compensation,
                     description=_("Coop fee %(percent)s %% of € %(base)s") % {
-                        "percent": fees.percent.normalize(), "base": base}))
+                        "percent": _plain(fees.percent), "base": base}))
             if fees.per_unit and units:
                 amount = money.round_amount(units * fees.per_unit)
                 plans.append(LinePlan(
                     kind=SettlementLine.Kind.FEE, quantity=-units, unit="", unit_price=fees.per_unit,
                     line_net=-amount, vat_percent=vat_percent, compensation_percent=compensation,
-                    description=_("Coop fee € %(fee)s per delivered unit") % {"fee": fees.per_unit.normalize()}))
+                    description=_("Coop fee € %(fee)s per delivered unit") % {"fee": _plain(fees.per_unit)}))
     return plans
 
 

@@ -79,7 +79,7 @@ def self_billing(language: str, *, agreed: date, until: date) -> list[str]:
 
 def purchase_slip(language: str, percents) -> list[str]:
     return [_pick(PURCHASE_SLIP, language)] + [
-        _pick(COMPENSATION, language).format(percent=Decimal(p).normalize()) for p in percents]
+        _pick(COMPENSATION, language).format(percent=f"{Decimal(p).normalize():f}") for p in percents]
 
 
 def small_business(language: str, *, total: Decimal) -> list[str]:
@@ -92,4 +92,4 @@ def no_agreement(language: str, *, total: Decimal, number: str) -> list[str]:
 
 
 def compensation_label(language: str, percent) -> str:
-    return _pick(COMPENSATION, language).format(percent=Decimal(percent).normalize())
+    return _pick(COMPENSATION, language).format(percent=f"{Decimal(percent).normalize():f}")
