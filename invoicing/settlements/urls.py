@@ -10,6 +10,8 @@ urlpatterns = [
     path("pay/", views.settlement_pay_view, name="settlement_pay"),
     path("payments/<int:settlement_payment_batch_id>/pain001.xml", views.payment_batch_download,
          name="settlement_payment_download"),
+    path("terms/", views.settlement_terms, name="settlement_terms"),
+    path("terms/<int:producer_id>/", views.producer_terms, name="settlement_producer_terms"),
     path("mine/", views.my_settlements, name="my_settlements"),
     path("contests/", views.contest_list, name="settlement_contest_list"),
     path("contests/<int:settlement_contest_id>/resolve/", views.contest_resolve, name="settlement_contest_resolve"),

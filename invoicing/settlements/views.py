@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coop.tenancy.access import has_coop_role, require_roles
-from members.models import MANAGER_ROLES, Role
+from members.models import MANAGER_ROLES, Producer, Role
 
-from . import contests, documents, selectors
+from . import contests, documents, selectors, terms
 from .compute import producers_with_deliveries, settlement_compute
 from .issuing import settlements_issue_period
 from .models import Settlement, SettlementPaymentBatch, SettlementPeriod
@@ -210,3 +210,46 @@ def contest_resolve(request, coop_slug, settlement_contest_id):
         return render(request, "invoicing/settlements/contests.html",
                       {"contests": selectors.open_contests()}, status=400)
     return redirect("settlement_contest_list", coop_slug=coop_slug)
+
+
+@manager_page
+@require_http_methods(["GET", "POST"])
+def settlement_terms(request, coop_slug):
+    """The coop's settlement rules and, per producer, the self-billing agreement and own fees."""
+    status = 200
+    if request.method == "POST":
+        try:
+            terms.policy_update(coop=request.coop, period=request.POST.get("period", ""),
+                                fee_percent=request.POST.get("fee_percent"),
+                                fee_per_unit=request.POST.get("fee_per_unit"),
+                                contest_days=request.POST.get("contest_days"),
+                                payment_days=request.POST.get("payment_days"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(request, _("The settlement rules are saved."))
+            return redirect("settlement_terms", coop_slug=coop_slug)
+    return _terms_page(request, status)
+
+
+@manager_page
+@require_POST
+def producer_terms(request, coop_slug, producer_id):
+    producer = get_object_or_404(Producer, pk=producer_id)
+    try:
+        terms.terms_update(producer=producer, agreed_on=request.POST.get("self_billing_agreed_on"),
+                           fee_percent=request.POST.get("fee_percent"), fee_per_unit=request.POST.get("fee_per_unit"),
+                           bic=request.POST.get("bic", ""))
+    except ValidationError as exc:
+        messages.error(request, f"{producer.farm_name}: {' '.join(exc.messages)}")
+        return _terms_page(request, 400)
+    messages.success(request, _("%(farm)s: saved.") % {"farm": producer.farm_name})
+    return redirect("settlement_terms", coop_slug=coop_slug)
+
+
+def _terms_page(request, status: int):
+    producers = Producer.objects.select_related("settlement_terms").order_by("farm_name")
+    return render(request, "invoicing/settlements/terms.html", {
+        "policy": policy_for(request.coop), "periods": SettlementPeriod.choices, "producers": producers,
+        "today": timezone.localdate()}, status=status)

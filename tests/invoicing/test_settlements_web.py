@@ -2,6 +2,7 @@
 issues and pays a period; contests through the page."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -133,3 +134,31 @@ def test_producer_contests_a_line_on_the_page_and_the_fixer_answers(client, two_
     client.force_login(mine.producer.membership.user)
     detail = client.get(reverse("settlement_detail", kwargs={"coop_slug": slug, "settlement_id": settlement.pk}))
     assert "corrected" in detail.content.decode() or "gecorrigeerd" in detail.content.decode()
+
+
+def test_fixer_records_the_agreement_and_fees_that_decide_the_document(client, two_farms):
+    from invoicing.settlements.models import ProducerSettlementTerms, SettlementPolicy
+
+    mine, _other, fixer, period = two_farms
+    slug = mine.coop.slug
+    client.force_login(mine.producer.membership.user)
+    assert client.get(reverse("settlement_terms", kwargs={"coop_slug": slug})).status_code in (403, 404)
+    client.force_login(fixer.user)
+    page = client.get(reverse("settlement_terms", kwargs={"coop_slug": slug}))
+    assert page.status_code == 200 and mine.producer.farm_name in page.content.decode()
+    url = reverse("settlement_producer_terms", kwargs={"coop_slug": slug, "producer_id": mine.producer.pk})
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert client.post(url, {"self_billing_agreed_on": future}).status_code == 400
+    assert client.post(url, {"self_billing_agreed_on": "", "fee_percent": "12,5", "bic": "GKCCBEBB"}).status_code == 302
+    policy = {"period": "month", "fee_percent": "2", "fee_per_unit": "0", "contest_days": "10", "payment_days": "5"}
+    assert client.post(reverse("settlement_terms", kwargs={"coop_slug": slug}), policy).status_code == 302
+    assert client.post(reverse("settlement_terms", kwargs={"coop_slug": slug}),
+                       {**policy, "fee_percent": "100"}).status_code == 400
+    with scope(coop=mine.coop):
+        terms = ProducerSettlementTerms.objects.get(producer=mine.producer)
+        assert (terms.self_billing_agreed_on, str(terms.fee_percent), terms.bic) == (None, "12.50", "GKCCBEBB")
+        assert SettlementPolicy.objects.get().contest_days == 10
+    settlement = _issue(mine, period)
+    assert (settlement.document, settlement.statement_reason) == ("statement", "no_agreement")
+    assert settlement.fee_percent == Decimal("12.50")
+    assert settlement.contest_until == settlement.issue_date + timedelta(days=10)
