@@ -162,3 +162,17 @@ def test_fixer_records_the_agreement_and_fees_that_decide_the_document(client, t
     assert (settlement.document, settlement.statement_reason) == ("statement", "no_agreement")
     assert settlement.fee_percent == Decimal("12.50")
     assert settlement.contest_until == settlement.issue_date + timedelta(days=10)
+
+
+def test_settlement_list_api_does_not_grow_queries_per_settlement(client, two_farms,
+                                                                                django_assert_max_num_queries):
+    mine, other, fixer, period = two_farms
+    extra = [make_farm(mine.coop) for _n in range(3)]
+    for farm in extra:
+        deliver(farm, [("eieren", "2", {"price": "3.00"})], on=period.start + timedelta(days=4))
+    for farm in (mine, other, *extra):
+        _issue(farm, period)
+    client.force_login(fixer.user)
+    with django_assert_max_num_queries(12):
+        listing = client.get(f"/api/v1/{mine.coop.slug}/settlements/")
+    assert len(listing.json()["results"]) == 5
