@@ -16,6 +16,7 @@ SEEDERS = [
     "logistics.demo.seed",  # after the orders: closes the newest past cycle's documents
     "logistics.demo_planning.seed",  # after the hub: vehicles, drivers and a published plan for that cycle
     "invoicing.demo.seed",  # last month's weeks delivered and invoiced (kitchens monthly, some consumers)
+    "invoicing.settlements.demo.seed",  # after last month is delivered: its producer settlements issued
 ]
 
 
