@@ -448,6 +448,22 @@ def _collections(cycle, data: PlanningInput, destination_of_order: dict[int, str
             data.tasks.append(task)
 
 
+def vehicle_shifts(vehicle, delivery: date, days: set[date]) -> list[tuple[str, date, dict]]:
+    """(engine key, day, shift) of each shift of `vehicle` on one of `days`, the shift's weekday taken in the week
+    up to the delivery day. The key is "v<id>@<weekday>", with a number from the second shift of a day on."""
+    result, count = [], defaultdict(int)
+    for shift in vehicle.availability or []:
+        if shift.get("day") not in WEEKDAYS:
+            continue
+        day = _day_on_or_before(delivery, shift["day"])
+        if day not in days:
+            continue
+        count[day] += 1
+        suffix = "" if count[day] == 1 else str(count[day])
+        result.append((f"v{vehicle.pk}@{shift['day']}{suffix}", day, shift))
+    return result
+
+
 def _plan_vehicles(vehicle, data: PlanningInput, delivery: date, days: set[date]) -> list[PlanVehicle]:
     """One engine vehicle per shift on a day that has work (the delivery day, or a day a farm can be collected)."""
     if vehicle.home_latitude is not None and vehicle.home_longitude is not None:
@@ -458,19 +474,12 @@ def _plan_vehicles(vehicle, data: PlanningInput, delivery: date, days: set[date]
         label = vehicle.home_hub.name
     else:
         home, label = data.hub, data.hub_name
-    result, count = [], defaultdict(int)
-    for shift in vehicle.availability or []:
-        if shift.get("day") not in WEEKDAYS:
-            continue
-        day = _day_on_or_before(delivery, shift["day"])
-        if day not in days:
-            continue
-        count[day] += 1
+    result = []
+    for key, day, shift in vehicle_shifts(vehicle, delivery, days):
         start = timezone.make_aware(datetime.combine(day, _clock(shift["from"])))
         end = timezone.make_aware(datetime.combine(day, _clock(shift["to"])))
-        suffix = "" if count[day] == 1 else str(count[day])
         result.append(PlanVehicle(
-            key=f"v{vehicle.pk}@{shift['day']}{suffix}", vehicle_id=vehicle.pk, name=vehicle.name, kind=vehicle.kind,
+            key=key, vehicle_id=vehicle.pk, name=vehicle.name, kind=vehicle.kind,
             day=day, start=home, end=home, start_label=label, shift=(data.seconds_at(start), data.seconds_at(end)),
             max_duration=float(vehicle.max_duration_hours) * 3600 if vehicle.max_duration_hours else None,
             capacity_kg=float(vehicle.capacity_kg), capacity_crates=float(vehicle.capacity_crates),

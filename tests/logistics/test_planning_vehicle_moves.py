@@ -1,0 +1,201 @@
+"""Moving a stop onto a vehicle the plan does not use yet: its route is made in the same transaction (its usual
+driver, figures and warnings like any route), a route left empty disappears, refusals write nothing, and a
+pinned hand-made route survives re-optimising."""
+
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django_scopes import scope
+from planning_setup import closed_week, plan
+
+from logistics.models import PlanningRun, Route, Stop, Vehicle
+from logistics.services import planning
+from logistics.tasks_planning import notify_planning_run
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def week(db):
+    coop = factories.CooperativeFactory(slug="eigen", name="Eigenco")
+    return {"coop": coop, **closed_week(coop)}
+
+
+@pytest.fixture
+def cooled_only(week):
+    """Planned with the cooled van alone: the home delivery (16:00-20:00) is left out, the plain van is unused
+    and was not even offered to the solver."""
+    with scope(coop=week["coop"]):
+        run = plan(week["cycle"], vehicles=[week["cooled"]])
+        home = Stop.objects.get(run=run, task_key__startswith="deliver:home")
+    assert home.route_id is None and run.vehicle_ids == [week["cooled"].pk]
+    return {**week, "run": run, "home": home}
+
+
+def snapshot(run):
+    """Everything a move writes: routes with their figures, where each stop is, the run's totals and vehicles."""
+    run.refresh_from_db()
+    routes = sorted(Route.objects.filter(run=run).values_list("pk", "vehicle_key", "km", "cost", "driver_id"))
+    stops = sorted(Stop.objects.filter(run=run).values_list("pk", "route_id", "sequence", "unassigned_reason"))
+    return routes, stops, (run.total_km, run.total_cost, run.vehicles_used, run.unassigned_count, run.vehicle_ids)
+
+
+def test_a_left_out_stop_goes_on_an_unused_vehicle_whose_route_is_made_and_evaluated(cooled_only):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    with scope(coop=run.coop):
+        before = Route.objects.filter(run=run).count()
+        moved = planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk)
+        route = moved.route
+        run.refresh_from_db()
+        assert Route.objects.filter(run=run).count() == before + 1
+        assert (route.vehicle_id, route.day, route.vehicle_key) == (
+            plain.pk, cooled_only["cycle"].delivery_date, f"v{plain.pk}@{cooled_only['day']}")
+        assert route.driver == cooled_only["drivers"][1]  # the driver who usually takes the plain van
+        assert moved.sequence == 1 and moved.eta_from is not None and not moved.unassigned_reason
+        # evaluated like a solved route: km there and back, the day's fixed cost, hours, load, no warning
+        assert route.km > 0 and route.hours > 0 and route.violations == []
+        assert route.cost > Decimal("25") and route.capacity_kg == Decimal("700.0")
+        assert route.peak_kg == moved.kg.quantize(Decimal("0.1"))
+        assert route.start_at.hour >= 12  # the plain van's shift starts at 12:30
+        assert run.unassigned_count == 0 and run.vehicles_used == before + 1
+        assert run.total_km == sum(Route.objects.filter(run=run).values_list("km", flat=True))
+        assert plain.pk in run.vehicle_ids  # re-optimising and the check know the vehicle now
+        assert planning.planning_run_check(run_id=run.pk).feasible
+
+
+def test_a_route_left_empty_by_a_move_disappears(cooled_only):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    with scope(coop=run.coop):
+        totals = snapshot(run)[2]
+        route = planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk).route
+        planning.stop_move(stop_id=home.pk, route_id=None)
+        assert not Route.objects.filter(pk=route.pk).exists()
+        run.refresh_from_db()
+        assert (run.total_km, run.total_cost, run.vehicles_used, run.unassigned_count) == totals[:4]
+        # and a solver's route emptied by moving its last stop away goes too
+        planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk)
+        collect = Stop.objects.get(run=run, kind=Stop.Kind.COLLECT)
+        emptied = collect.route
+        planning.stop_move(stop_id=collect.pk, route_id=None)  # its unloading at the hub leaves with it
+        assert not Route.objects.filter(pk=emptied.pk).exists()
+        assert Stop.objects.filter(run=run, route__isnull=True).count() == 2
+
+
+def test_moving_to_a_vehicle_that_has_a_route_that_day_uses_that_route(cooled_only):
+    run, home, cooled = cooled_only["run"], cooled_only["home"], cooled_only["cooled"]
+    with scope(coop=run.coop):
+        saturday = Route.objects.get(run=run, vehicle=cooled, day=cooled_only["cycle"].delivery_date)
+        moved = planning.stop_move(stop_id=home.pk, vehicle_id=cooled.pk, position=1)
+        assert moved.route_id == saturday.pk and moved.sequence == 1
+        assert Route.objects.filter(run=run).count() == 2
+        # the day before is another shift of the same van: asked for by day
+        friday = Route.objects.filter(run=run, vehicle=cooled).exclude(pk=saturday.pk).get()
+        again = planning.stop_move(stop_id=home.pk, vehicle_id=cooled.pk, day=friday.day)
+        assert again.route_id == friday.pk
+
+
+def test_warnings_for_capacity_cooling_and_shift_on_a_small_plain_vehicle(cooled_only):
+    run = cooled_only["run"]
+    with scope(coop=run.coop):
+        bike = Vehicle.objects.create(
+            coop=run.coop, key="bakfiets", name="Bakfiets", kind="cargo_bike", capacity_kg=Decimal("20"),
+            capacity_crates=2, cost_per_km="0.05", availability=[{"day": cooled_only["day"], "from": "10:00",
+                                                                   "to": "10:10"}])
+        kitchen = Stop.objects.get(run=run, task_key__startswith="deliver:business")
+        moved = planning.stop_move(stop_id=kitchen.pk, vehicle_id=bike.pk)
+        route = moved.route
+        # nobody usually takes the bike: a driver of that day without a route (the plain van's, unused)
+        assert route.vehicle_id == bike.pk and route.driver == cooled_only["drivers"][1]
+        problems = " | ".join(route.violations)
+        assert "needs cooled" in problems  # chilled cheese on a plain bike
+        assert "on board than the vehicle holds" in problems or "too much kg" in problems  # 70 kg on 20 kg
+        assert "after the end of the shift" in problems  # ten minutes is not enough
+        assert "after its time window" in problems  # the kitchen wants it 07:00-09:00
+        assert not planning.planning_run_check(run_id=run.pk).feasible
+
+
+def test_refusals_write_nothing(cooled_only):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    other = factories.CooperativeFactory(slug="ander", name="Anderco")
+    with scope(coop=other):
+        foreign = Vehicle.objects.create(coop=other, key="wagen", name="Vreemde wagen", capacity_kg=500,
+                                         capacity_crates=30, availability=[{"day": cooled_only["day"],
+                                                                            "from": "06:00", "to": "20:00"}])
+    with scope(coop=run.coop):
+        idle = Vehicle.objects.create(coop=run.coop, key="maandag", name="Maandagwagen", capacity_kg=500,
+                                      capacity_crates=30, availability=[{"day": "mon", "from": "06:00",
+                                                                         "to": "20:00"}])
+        retired = Vehicle.objects.create(coop=run.coop, key="oud", name="Oude wagen", capacity_kg=500,
+                                         capacity_crates=30, is_active=False,
+                                         availability=[{"day": cooled_only["day"], "from": "06:00", "to": "20:00"}])
+        before = snapshot(run)
+        cases = [
+            ({"vehicle_id": foreign.pk}, "no such vehicle"),
+            ({"vehicle_id": 987654}, "no such vehicle"),
+            ({"vehicle_id": idle.pk}, "Maandagwagen has no shift on"),
+            ({"vehicle_id": retired.pk}, "Oude wagen is not in service"),
+            ({"vehicle_id": plain.pk, "day": cooled_only["cycle"].delivery_date - timedelta(days=1)}, "has no shift"),
+            ({"vehicle_id": plain.pk, "vehicle_key": f"v{plain.pk}@mon"}, "has no shift on"),
+            ({"vehicle_id": plain.pk, "route_id": Route.objects.filter(run=run).first().pk}, "not both"),
+        ]
+        for kwargs, message in cases:
+            with pytest.raises(ValidationError, match=message):
+                planning.stop_move(stop_id=home.pk, **kwargs)
+            assert snapshot(run) == before, kwargs
+        kitchen = Stop.objects.get(run=run, task_key__startswith="deliver:business")
+        planning.route_pin(route_id=kitchen.route_id)
+        with pytest.raises(ValidationError, match="route is pinned"):
+            planning.stop_move(stop_id=kitchen.pk, vehicle_id=plain.pk)
+        planning.route_pin(route_id=kitchen.route_id, pinned=False)
+        collect = Stop.objects.get(run=run, kind=Stop.Kind.COLLECT)
+        depot = Stop.objects.get(run=run, kind=Stop.Kind.DEPOT)
+        with pytest.raises(ValidationError, match="stays on the route that collected"):
+            planning.stop_move(stop_id=depot.pk, vehicle_id=cooled_only["cooled"].pk,
+                               day=cooled_only["cycle"].delivery_date)
+        before = snapshot(run)
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+        planning.stop_event_record(stop_id=collect.pk, client_id="i10-1", kind="arrived",
+                                   membership=collect.route.driver)
+        with pytest.raises(ValidationError, match="already visited"):
+            planning.stop_move(stop_id=collect.pk, vehicle_id=cooled_only["cooled"].pk, day=collect.route.day)
+        assert snapshot(run)[:2] == before[:2]
+
+
+def test_a_pinned_hand_made_route_is_kept_when_re_optimising(cooled_only):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    with scope(coop=run.coop):
+        route = planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk).route
+        planning.route_pin(route_id=route.pk)
+        kept = list(Stop.objects.filter(route=route).order_by("sequence").values_list("pk", flat=True))
+        assert kept == [home.pk]
+        planning.planning_run_reoptimise(run_id=run.pk)
+        planning.planning_run_execute(run_id=run.pk, solution_limit=60)
+        run.refresh_from_db()
+        assert run.status == PlanningRun.Status.READY
+        route.refresh_from_db()
+        assert route.is_pinned and route.vehicle_id == plain.pk
+        assert list(Stop.objects.filter(route=route).order_by("sequence").values_list("pk", flat=True)) == kept
+        assert run.unassigned_count == 0 and planning.planning_run_check(run_id=run.pk).feasible
+
+
+def test_a_new_route_on_a_published_plan_tells_its_driver(cooled_only, django_capture_on_commit_callbacks):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    with scope(coop=run.coop):
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+        with (mock.patch.object(notify_planning_run, "apply_async") as queued,
+              django_capture_on_commit_callbacks(execute=True)):
+            route = planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk).route
+        queued.assert_called_once_with(args=(run.coop_id, run.pk), kwargs={})
+        mail.outbox.clear()
+        notify_planning_run.apply(args=(run.coop_id, run.pk))  # what the worker does; mails only who was not told
+        route.refresh_from_db()
+        assert route.notified_at is not None
+        assert [m.to for m in mail.outbox if route.vehicle.name in m.body] == [[cooled_only["drivers"][1].user.email]]
