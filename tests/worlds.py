@@ -265,7 +265,7 @@ def build_settlements(world) -> None:
 
     coop = world.coop
     period = previous_month(timezone.localdate())
-    farm = make_farm(coop, email=f"afrekening@{coop.slug}.example")
+    farm = make_farm(coop, email=f"afrekening@{coop.slug}.example", consumer=world.member)
     deliver(farm, [("wortelen", "3", {"price": "1.85"})], on=period.start + timedelta(days=9))
     with scope(coop=coop):
         settlement = settlement_issue(producer_id=farm.producer.pk, period=period)

@@ -36,7 +36,7 @@ class Farm:
 
 def make_farm(coop=None, *, vat_status=Producer.VatStatus.NORMAL, agreed_on: date | None = date(2026, 1, 1),
               fee_percent="0", fee_per_unit="0", contest_days=7, language="nl", iban="BE71096123456769",
-              email=None) -> Farm:
+              email=None, consumer=None) -> Farm:
     with scopes_disabled():
         coop = coop or factories.CooperativeFactory(vat_number="", street="Markt 1")
         n = next(_numbers)
@@ -48,7 +48,7 @@ def make_farm(coop=None, *, vat_status=Producer.VatStatus.NORMAL, agreed_on: dat
             ProducerSettlementTerms.objects.create(coop=coop, producer=producer, self_billing_agreed_on=agreed_on)
         SettlementPolicy.objects.update_or_create(coop=coop, defaults={
             "fee_percent": Decimal(fee_percent), "fee_per_unit": Decimal(fee_per_unit), "contest_days": contest_days})
-        consumer = factories.MembershipFactory(coop=coop)
+        consumer = consumer or factories.MembershipFactory(coop=coop)
         slot = factories.open_cycle(coop).pickup_points.get()
         products = {name: factories.ProductFactory(coop=coop, producer=producer, name_nl=name.capitalize(), **spec)
                     for name, spec in SPECS.items()}
