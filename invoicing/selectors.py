@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from invoicing.models import Invoice
+from invoicing.selectors_billing import with_payment_state
 from members.models import Membership, Role
 
 
@@ -20,7 +21,7 @@ def invoices_visible_to(membership: Membership, *, own_only: bool = False) -> Qu
 
 
 def invoice_list(membership: Membership, *, status: str = "", kind: str = "", own_only: bool = False) -> QuerySet:
-    invoices = invoices_visible_to(membership, own_only=own_only).select_related("peppol_delivery")
+    invoices = with_payment_state(invoices_visible_to(membership, own_only=own_only).select_related("peppol_delivery"))
     if status in Invoice.Status.values:
         invoices = invoices.filter(status=status)
     if kind in Invoice.Kind.values:

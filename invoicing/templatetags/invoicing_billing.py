@@ -10,6 +10,12 @@ from invoicing.selectors_billing import invoice_payment_state, payment_status
 register = template.Library()
 
 
+@register.filter(name="payment_status")
+def payment_status_filter(invoice: Invoice) -> str | None:
+    """unpaid / partly_paid / paid for an invoice from a list annotated with its payment state."""
+    return payment_status(invoice) if hasattr(invoice, "open_amount") else None
+
+
 @register.inclusion_tag("invoicing/billing/_payment_card.html", takes_context=True)
 def payment_card(context, invoice: Invoice):
     shown = {"coop": context.get("coop"), "invoice": invoice, "is_manager": context.get("is_manager"),

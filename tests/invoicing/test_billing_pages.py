@@ -156,3 +156,14 @@ def test_payments_import_api_for_managers_only(client, shop, world_a):
         invoice.payable_amount)}]]
     detail = client.get(f"/api/v1/{shop.coop.slug}/invoices/{invoice.pk}/").json()
     assert (detail["payment_status"], detail["open_amount"]) == ("paid", "0.00")
+
+
+def test_the_invoice_list_shows_what_is_paid_and_open(admin, shop, world_a, django_assert_max_num_queries):
+    from invoicing.services.matching import invoice_payment_record
+
+    invoice = world_a.extra["invoice"]
+    with scope(coop=shop.coop):
+        invoice_payment_record(invoice_id=invoice.pk, amount="1.00", received_on=timezone.localdate())
+    with django_assert_max_num_queries(15):
+        html = admin.get(f"/{shop.coop.slug}/invoices/").content.decode()
+    assert "status-partly_paid" in html and f"€ {invoice.payable_amount - 1}".replace(".", ",") in html
