@@ -17,6 +17,8 @@ from invoicing.services.emails import invoice_email_send, reminder_email_send
 from invoicing.services.reminders import reminders_daily
 from invoicing.services.runs import billing_issue, billing_run, billing_run_launch
 
+REMINDER_HOUR = 8
+
 __all__ = ["billing_run_task", "billing_tick", "invoice_email", "reminder_email", "tick_all"]
 
 
@@ -34,7 +36,8 @@ def billing_tick(coop_id: int, today: str | None = None) -> dict:
     """What is due now, decided from the data; every step is idempotent, so a repeated tick does nothing.
     `today` (ISO date) is for tests and catching up by hand; the beat leaves it empty."""
     coop = Cooperative.objects.get(pk=coop_id)
-    today = date.fromisoformat(today) if today else timezone.localdate()
+    given = date.fromisoformat(today) if today else None
+    today = given or timezone.localdate()
     launched = None
     period = monthly_run_due(today)
     if period is not None and not BillingRun.objects.filter(period=period,
@@ -43,7 +46,9 @@ def billing_tick(coop_id: int, today: str | None = None) -> dict:
                                  task=billing_run_task)
         launched = run.pk if run else None
     issued = billing_issue(coop=coop, until=today, monthly=False, issue_date=min(today, timezone.localdate()))
-    reminders = reminders_daily(coop=coop, today=today)
+    # Reminders go out in the morning, not at the first tick after midnight.
+    morning = given is not None or timezone.localtime().hour >= REMINDER_HOUR
+    reminders = reminders_daily(coop=coop, today=today) if morning else None
     return {"run": launched, "issued": issued.issued, "reminders": None if reminders is None else len(reminders)}
 
 
