@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        from coop import versions
+        from coop.models import Cooperative
+        from members.models import Producer
+
+        from . import models
+        from .services import catalogue_version
+
+        # Everything a product card or price shows; bulk updates in catalog.services bump explicitly.
+        shown = (models.Category, models.DepositItem, models.Product, models.ProductAllergen, models.ProductDeposit,
+                 models.ProducerPrice, models.PriceGroup, models.PriceGroupMember, models.CategoryMargin,
+                 models.ContractPrice, Producer)
+        versions.bump_on_save(shown, lambda row: catalogue_version(row.coop_id))
+        versions.bump_on_save([Cooperative], lambda coop: catalogue_version(coop.pk))  # default margin

@@ -8,9 +8,20 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from catalog.services import parse_price, product_is_sellable
+from coop import versions
 from orders.models import Offer, OrderCycle
 
 EDITABLE = (OrderCycle.Status.DRAFT, OrderCycle.Status.OPEN)
+
+
+def offers_version(cycle_id: int) -> str:
+    """Name of the version token of a cycle's offers as the shop shows them (coop/versions.py): saved offers
+    and cycles bump it (orders/apps.py), bulk updates here and reservations (ordering) call offers_changed."""
+    return f"offers:{cycle_id}"
+
+
+def offers_changed(*, cycle_id: int) -> None:
+    versions.bump(offers_version(cycle_id))
 
 
 def _check_cycle(cycle: OrderCycle) -> None:
@@ -44,6 +55,7 @@ def offer_post(*, cycle: OrderCycle, product, quantity_cap=None, price=None, use
         if not created:
             offer_set_cap(offer_id=offer.pk, quantity_cap=cap)
             Offer.objects.filter(pk=offer.pk).update(price=weekly_price, is_withdrawn=False)
+            offers_changed(cycle_id=offer.cycle_id)
             offer.refresh_from_db()
     return offer
 
@@ -62,7 +74,9 @@ def offer_set_cap(*, offer_id: int, quantity_cap) -> Offer:
             raise ValidationError(_("This offer does not exist."))
         raise ValidationError({"quantity_cap": _("Customers already ordered %(ordered)s; you cannot offer less.")
                                % {"ordered": ordered.normalize()}})
-    return offers.get()
+    offer = offers.get()
+    offers_changed(cycle_id=offer.cycle_id)
+    return offer
 
 
 def offer_withdraw(*, offer_id: int) -> Offer:

@@ -1,0 +1,66 @@
+"""Version tokens in the cache, for pages kept pre-rendered in the cache (the shop's listing).
+
+A token names the state of some data, e.g. `catalogue:<coop id>` (products, prices, margins, producers) or
+`offers:<cycle id>` (a cycle's offers and what is left of them). Whatever changes that data calls `bump`
+(models' save/delete through `bump_on_save`, bulk updates explicitly), which gives the token a new random
+value; a cached rendering stores the tokens it was made from and is used only while they are unchanged.
+
+`bump` sets a new token at once (readers in the same transaction, e.g. a test, see the change) and again
+when the transaction commits: a reader that rendered the old rows between the first bump and the commit
+stored them under a token that is gone by then. Read the tokens before reading the data they cover.
+A cache outage never breaks a write: the rendering cache is down too, so nothing stale can be served.
+"""
+
+import logging
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "version:"
+
+
+def key(name: str) -> str:
+    return PREFIX + name
+
+
+def _new_token(name: str) -> None:
+    try:
+        cache.set(key(name), secrets.token_hex(8), None)
+    except Exception:
+        logger.warning("version %s not bumped: cache unavailable", name, exc_info=True)
+
+
+def bump(name: str) -> None:
+    _new_token(name)
+    transaction.on_commit(lambda: _new_token(name))
+
+
+def tokens(names: list[str], found: dict | None = None) -> tuple[str, ...]:
+    """The current tokens of `names` (made when missing). `found`: a get_many answer that already holds some."""
+    found = dict(found or {})
+    missing = [name for name in names if key(name) not in found]
+    if missing:
+        found.update(cache.get_many([key(name) for name in missing]))
+    for name in names:
+        if found.get(key(name)) is None:
+            cache.add(key(name), secrets.token_hex(8), None)  # add: a concurrent first reader's token wins
+            found[key(name)] = cache.get(key(name))
+    return tuple(found[key(name)] for name in names)
+
+
+def bump_on_save(models, name_of) -> None:
+    """Bump `name_of(instance)` whenever a row of one of `models` is saved or deleted (None: nothing to bump)."""
+
+    def changed(sender, instance, **kwargs):
+        name = name_of(instance)
+        if name is not None:
+            bump(name)
+
+    for model in models:
+        uid = f"versions:{model._meta.label}:{getattr(name_of, '__qualname__', name_of)}"
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")
