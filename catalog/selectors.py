@@ -165,6 +165,12 @@ def product_filter_parse(params) -> tuple[ProductFilter, dict[str, str]]:
     return ProductFilter(**values), errors
 
 
+def filter_choices(tree: list[CategoryNode]) -> dict:
+    """The options of the search form (templates/catalog/_filters.html) of the catalogue and the shop."""
+    return {"categories": tree, "producers": producer_options(), "labels": Product.Label.choices,
+            "allergens": Allergen.choices, "storages": Product.Storage.choices}
+
+
 def product_search(products, filters: ProductFilter, *, tree: list[CategoryNode] | None = None):
     """Apply the filters. "Without allergen X" keeps only products whose allergens are declared and that
     answered X as absent: an undeclared product never passes, nor does one that contains or may contain X."""

@@ -14,8 +14,6 @@ from django.views.decorators.http import require_safe
 from coop.tenancy.access import coop_public
 
 from . import selectors
-from .allergens import Allergen
-from .models import Product
 
 PAGE_SIZE = 24
 
@@ -40,16 +38,14 @@ def product_list(request, coop_slug):
     products = selectors.product_search(selectors.products_visible_to(request.membership), filters, tree=tree)
     page = Paginator(selectors.products_for_display(products), PAGE_SIZE).get_page(request.GET.get("page"))
     pricing = selectors.pricing_context_for(coop=request.coop, membership=request.membership)
+    url = reverse("catalog_product_list", kwargs={"coop_slug": coop_slug})
     context = {
         "filters": filters,
         "errors": errors,
         "page_obj": page,
         "cards": selectors.product_cards(page.object_list, pricing=pricing, tree=tree),
-        "categories": tree,
-        "producers": selectors.producer_options(),
-        "labels": Product.Label.choices,
-        "allergens": Allergen.choices,
-        "storages": Product.Storage.choices,
+        **selectors.filter_choices(tree),
+        "filter_url": url, "filter_target": "catalogue-results", "clear_url": url,
         "business_prices": pricing.business,
     }
     return render(request, "catalog/public/product_list.html", context, status=400 if errors else 200)
