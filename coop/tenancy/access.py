@@ -54,12 +54,16 @@ def load_coop_for_request(request, coop_slug: str, *, view, is_api: bool):
             return JsonResponse({"detail": _("Authentication credentials were not provided.")}, status=401)
         return redirect_to_login(request.get_full_path())
 
-    coop = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
+    coop = membership = None
+    if user.is_authenticated:  # a member's request (most of them): membership and coop in one query
+        membership = (Membership.objects.with_scopes_disabled().select_related("coop")
+                      .filter(user=user, left_at__isnull=True, coop__slug=coop_slug, coop__is_active=True)
+                      .order_by().first())
+        coop = membership.coop if membership is not None else None
+    if coop is None:
+        coop = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
     if coop is None:
         raise Http404(_("Not found."))
-    membership = None
-    if user.is_authenticated:
-        membership = Membership.objects.with_scope(coop=coop).filter(user=user, left_at__isnull=True).first()
     if membership is None and not public:
         raise Http404(_("Not found."))
     request.coop = coop
