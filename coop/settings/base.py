@@ -92,6 +92,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
     }
 }
+# Sessions read from Redis, written through to PostgreSQL (nothing is lost when the cache is flushed).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [

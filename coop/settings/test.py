@@ -25,6 +25,9 @@ CELERY_RESULT_BACKEND = TEST_REDIS_URL
 # other's tasks; the worker started by the tests inherits it through the environment.
 TEST_CELERY_KEYPREFIX = env("TEST_CELERY_KEYPREFIX", default=f"kktest-{os.getpid()}-")
 os.environ["TEST_CELERY_KEYPREFIX"] = TEST_CELERY_KEYPREFIX
+# Cached pages hold ids of this process's test database: a prefix per run and xdist worker (each has its own
+# database), so runs never read each other's entries; a worker started by a test shares its process's prefix.
+CACHES["default"]["KEY_PREFIX"] = f"{TEST_CELERY_KEYPREFIX}{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 # A short visibility timeout lets a test see a killed worker's task delivered again (acks_late). Kombu puts
 # unacknowledged messages back only when a worker sweeps for them: once at its start, then every
 # interval x throttle seconds (10 x 10 by default). A worker that starts within the timeout of the killed
