@@ -58,13 +58,13 @@ def _route_blocks(routes, bound_stop_id=None, bound=None) -> list[dict]:
 
 
 def _render_day(request, *, routes, day: date | None, single_route=None, bound_stop_id=None, bound=None,
-                status=200):
+                back: str = "", status=200):
     membership = request.membership
     previous_day, next_day = driver_day_links(membership, day) if day else (None, None)
     context = {
         "day": day, "today": timezone.localdate(), "previous_day": previous_day, "next_day": next_day,
         "blocks": _route_blocks(routes, bound_stop_id, bound), "single_route": single_route,
-        "back": request.get_full_path(), "rendered_at": int(timezone.now().timestamp()),
+        "back": back or request.get_full_path(), "rendered_at": int(timezone.now().timestamp()),
         "problem_choices": StopEvent.Problem.choices,
         "quick_buttons": [("arrived", _("Arrived")), ("done", _("Done")), ("problem", _("Problem"))],
         "js_text": _js_text(),
@@ -161,7 +161,7 @@ def driver_stop_event(request, coop_slug, stop_id):
         return JsonResponse({"detail": _json_errors(form), "errors": form.errors.get_json_data()}, status=400)
     # Without JavaScript: the page again, this stop's form open with its errors and what was typed.
     return _render_day(request, routes=[stop.route], day=None, single_route=stop.route, bound_stop_id=stop.pk,
-                       bound=form, status=400)
+                       bound=form, back=_next_url(request, stop).split("#", 1)[0], status=400)
 
 
 @driver_page

@@ -1,7 +1,7 @@
 /* The driver's page when the network comes and goes (no build step, plain ES2017).
 
-   Every stop form (arrived, done, problem, proof of delivery) is taken over: the update is stored on the phone in
-   IndexedDB under its client id, then sent to the same address the plain form posts to, with Accept: json. An
+   Every stop form (arrived, done, problem, proof of delivery) is taken over: the update gets a new client-made
+   UUID, is stored on the phone in IndexedDB under it, then sent to the same address the plain form posts to, with Accept: json. An
    update leaves the queue only when the server answered 2xx (201 recorded, 200 already recorded: the server
    applies a client id once, so sending again after a lost answer is safe). A refusal (400/404) stays on the
    phone, shown with its reason, until the driver discards it. No network, a server error or a lost login: the
@@ -65,11 +65,13 @@
     var form = event.target;
     if (!form.matches || !form.matches("form[data-queue]") || form.hasAttribute("data-plain")) return;
     event.preventDefault();
+    if (form.hasAttribute("data-busy")) return;  // a double tap: the first one is being stored
+    form.setAttribute("data-busy", "");
     var submitter = event.submitter;
     enqueue(form, submitter).catch(function () {  // the phone refused to store it: post it the plain way
       form.setAttribute("data-plain", "");
       if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
-    });
+    }).then(function () { form.removeAttribute("data-busy"); });
   });
 
   function enqueue(form, submitter) {
@@ -78,7 +80,8 @@
     data.delete("csrfmiddlewaretoken");
     data.delete("next");
     data.set("recorded_at", new Date().toISOString());
-    var id = data.get("client_id") || uuid();
+    // A new id for every update made here: the page may be the service worker's copy, whose ids were used before.
+    var id = uuid();
     data.set("client_id", id);
     var fields = [];
     data.forEach(function (value, name) {
@@ -100,8 +103,6 @@
 
   function resetForm(form) {
     form.reset();
-    var id = form.querySelector("input[name=client_id]");
-    if (id) id.value = uuid();  // the next use of this form is a new update
     var clear = form.querySelector("[data-signature] [data-clear]");
     if (clear) clear.click();
   }

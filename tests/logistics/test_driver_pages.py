@@ -238,6 +238,7 @@ def test_crates_at_a_shared_stop_ask_whose_order_and_the_page_keeps_what_was_typ
     assert vague.status_code == 400
     page = vague.content.decode()
     assert "say which order" in page and 'value="Els van het afhaalpunt"' in page
+    assert f'name="next" value="{today_url(coop, point.route.day)}"' in page.replace("&amp;", "&")  # back to the day
     with scope(coop=coop):
         assert not StopEvent.objects.filter(stop=point).exists()
     order = point.load["orders"][1]
