@@ -26,11 +26,16 @@ LOW_STOCK_SHARE = Decimal("0.2")  # ... or at or below this share of the offered
 
 # --- cycles ---------------------------------------------------------------------------------------------
 
-def cycles_open_for_orders(now=None) -> list[OrderCycle]:
-    """The cycles customers can order in now, the earliest cut-off first (usually just one)."""
+def cycles_open_for_orders(now=None, *, customer=None) -> list[OrderCycle]:
+    """The cycles customers can order in now, the earliest cut-off first (usually just one). With a
+    `customer`, each carries `customer_order_id`: their order in it that is not cancelled (or None), read in
+    the same query (the shop asks on every page)."""
     now = now or timezone.now()
-    return list(OrderCycle.objects.filter(status=OrderCycle.Status.OPEN, opens_at__lte=now, cutoff_at__gt=now)
-                .order_by("cutoff_at", "pk"))
+    cycles = OrderCycle.objects.filter(status=OrderCycle.Status.OPEN, opens_at__lte=now, cutoff_at__gt=now)
+    if customer is not None:
+        orders = Order.objects.filter(customer=customer, cycle=OuterRef("pk")).exclude(status=Order.Status.CANCELLED)
+        cycles = cycles.annotate(customer_order_id=Subquery(orders.order_by("pk").values("pk")[:1]))
+    return list(cycles.order_by("cutoff_at", "pk"))
 
 
 def cycle_open_for_orders(cycle_id=None, now=None) -> OrderCycle | None:
@@ -250,20 +255,13 @@ def delivery_zone_for(postcode: str) -> DeliveryZone | None:
 
 # --- orders ---------------------------------------------------------------------------------------------
 
-def order_active_in_cycle(*, customer, cycle: OrderCycle) -> Order | None:
-    if customer is None:
-        return None
-    return (Order.objects.filter(customer=customer, cycle=cycle).exclude(status=Order.Status.CANCELLED)
-            .first())
-
-
 def order_by_idempotency_key(*, customer, key: str) -> Order | None:
     if not key:
         return None
     return Order.objects.filter(customer=customer, idempotency_key=key).first()
 
 
-def order_lines_quantities(order: Order) -> dict[int, Decimal]:
+def order_lines_quantities(order: Order | int) -> dict[int, Decimal]:
     return dict(OrderLine.objects.filter(order=order).values_list("offer_id", "quantity"))
 
 

@@ -19,7 +19,7 @@ def check_shop_access(request) -> None:
 def current_cycle(request) -> tuple[OrderCycle | None, list[OrderCycle]]:
     """The open cycle this request shops in (`?cycle=` / a form's `cycle` when several are open), and all
     open cycles."""
-    cycles = selectors.cycles_open_for_orders()
+    cycles = selectors.cycles_open_for_orders(customer=request.membership)
     wanted = request.POST.get("cycle") or request.GET.get("cycle")
     return next((c for c in cycles if str(c.pk) == wanted), cycles[0] if cycles else None), cycles
 
@@ -30,22 +30,27 @@ def shop_url(request, cycle: OrderCycle | None = None) -> str:
 
 
 def load_cart(request, cycle: OrderCycle) -> Cart:
-    """The request's cart for `cycle`. A member who already ordered in this cycle edits that order."""
+    """The request's cart for `cycle` (from current_cycle). A member who already ordered in this cycle edits
+    that order."""
     cart = Cart(request.session, coop_id=request.coop.pk, cycle=cycle)
     if request.membership is None:
         return cart
-    order = selectors.order_active_in_cycle(customer=request.membership, cycle=cycle)
-    if order is None:
+    order_id = cycle.customer_order_id  # current_cycle read it with the cycle
+    if order_id is None:
         if cart.order_id is not None:  # the order was cancelled meanwhile: the cart starts a new one
             cart.detach_order()
-    elif cart.order_id != order.pk:
-        cart.attach_order(order.pk, selectors.order_lines_quantities(order), merge=bool(cart.lines))
+    elif cart.order_id != order_id:
+        cart.attach_order(order_id, selectors.order_lines_quantities(order_id), merge=bool(cart.lines))
     return cart
 
 
 def cart_context(request, cycle: OrderCycle, cart: Cart, pricing=None) -> dict:
-    pricing = pricing or selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle)
-    summary = selectors.cart_summary(lines=cart.lines, cycle=cycle, pricing=pricing, reserved=cart.reserved)
+    if cart.lines:
+        pricing = pricing or selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle)
+        summary = selectors.cart_summary(lines=cart.lines, cycle=cycle, pricing=pricing, reserved=cart.reserved)
+    else:  # nothing to price (no query for margins and contract prices)
+        membership = request.membership
+        summary = selectors.CartSummary(prices_include_vat=membership is None or not membership.business_account_id)
     # Where a plain (no-JavaScript) cart form comes back to: the page the cart is shown on.
     back = request.get_full_path()
     if request.htmx or request.method != "GET":

@@ -24,10 +24,12 @@ HEAD, CONTROLS = "orders/shop/_item_head.html", "orders/shop/_item_controls.html
 TTL = 6 * 60 * 60
 
 
-@lru_cache(maxsize=1)
-def _templates_digest() -> str:
+ITEM_TEMPLATES = (HEAD, CONTROLS, "catalog/_price.html", "catalog/_allergen_summary.html", "catalog/_placeholder.html")
+
+
+@lru_cache(maxsize=8)
+def templates_digest(names: tuple[str, ...] = ITEM_TEMPLATES) -> str:
     """Changes with the templates (a deploy), so old fragments are never served for new templates."""
-    names = (HEAD, CONTROLS, "catalog/_price.html", "catalog/_allergen_summary.html", "catalog/_placeholder.html")
     sources = "".join(get_template(name).template.source for name in names)
     return hashlib.sha256(sources.encode()).hexdigest()[:16]
 
@@ -35,7 +37,7 @@ def _templates_digest() -> str:
 def _key(item: ShopItem, coop_slug: str) -> str:
     card, product = item.card, item.card.product
     shown = [getattr(card, f.name) for f in fields(card) if f.name != "product"]
-    parts = (_templates_digest(), get_language(), coop_slug, item.offer_id, item.remaining, item.low_stock,
+    parts = (templates_digest(), get_language(), coop_slug, item.offer_id, item.remaining, item.low_stock,
              item.step, item.minimum, product.pk, product.price_unit, product.sell_unit, shown)
     return "shop-item:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -6,24 +6,18 @@ and plain form posts with a redirect back, so the shop works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors as catalog
-from catalog.allergens import Allergen
-from catalog.models import Product
 from coop.tenancy.access import coop_public
 from orders import selectors
 from orders.cart import parse_quantity
 from orders.forms_shop import CartLineForm
 
 from .common import cart_context, check_shop_access, current_cycle, load_cart, safe_next
-from .fragments import item_rows
-
-PAGE_SIZE = 48
+from .listing import listing_for_visitor, shop_listing
 
 
 @coop_public
@@ -33,30 +27,15 @@ def shop(request, coop_slug):
     cycle, open_cycles = current_cycle(request)
     if cycle is None:
         return render(request, "orders/shop/closed.html", {"next_cycle": selectors.cycle_next_opening()})
-    filters, errors = catalog.product_filter_parse(request.GET)
-    tree = catalog.category_tree()
     cart = load_cart(request, cycle)
-    pricing = selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle)
-    products = selectors.shop_products(cycle=cycle, filters=filters, tree=tree)
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        **cart_context(request, cycle, cart, pricing),
-        "filters": filters,
-        "errors": errors,
-        "page_obj": page,
-        "rows": item_rows(selectors.shop_items(page.object_list, pricing=pricing, tree=tree, cart_lines=cart.lines),
-                          coop=request.coop),
-        "add_url": reverse("shop_cart_add", kwargs={"coop_slug": coop_slug}),
-        "here": request.get_full_path(),
-        "categories": tree,
-        "producers": catalog.producer_options(),
-        "labels": Product.Label.choices,
-        "allergens": Allergen.choices,
-        "storages": Product.Storage.choices,
-        "business_prices": pricing.business,
-        "open_cycles": open_cycles,
-    }
-    return render(request, "orders/shop/shop.html", context, status=400 if errors else 200)
+    # Prices are computed only when something needs them: a cart with lines, a listing not in the cache.
+    pricing = selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle) if cart else None
+    context = cart_context(request, cycle, cart, pricing)
+    listing = shop_listing(request, cycle, several=len(open_cycles) > 1, pricing=pricing)
+    filters_html, results_html = listing_for_visitor(listing, request, cart.lines)
+    context.update(listing_filters=filters_html, listing_results=results_html, open_cycles=open_cycles,
+                   business_prices=not context["cart"].prices_include_vat)
+    return render(request, "orders/shop/shop.html", context, status=listing.status)
 
 
 @coop_public

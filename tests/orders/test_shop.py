@@ -8,14 +8,17 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_scopes import scope
 
-from catalog.models import ProductDeposit
+from catalog.models import CategoryMargin, PriceGroup, PriceGroupMember, ProductDeposit
 from coop.payments import ogm_display
 from orders.models import CyclePickupPoint, DeliveryZone, Offer, Order, OrderCycle
-from orders.services.ordering import Destination, order_place
+from orders.services.offers import offer_post, offer_withdraw, offers_changed
+from orders.services.ordering import Destination, order_cancel, order_change_lines, order_place
+from orders.shop.listing import CSRF_PLACEHOLDER
 from tests import factories
 
 
@@ -145,6 +148,8 @@ def test_an_unlisted_coop_shop_is_for_members_only(client, shop):
 
 
 def test_shop_page_uses_a_constant_number_of_queries(client, shop):
+    """Rendered (listing not in the cache) and from the cache: each a fixed number of queries, whatever the
+    number of offers; the cached page needs fewer."""
     def fill(n):
         with scope(coop=shop.coop):
             bottle = factories.deposit_item(shop.coop, code=f"bottle{n}")
@@ -154,17 +159,26 @@ def test_shop_page_uses_a_constant_number_of_queries(client, shop):
                 ProductDeposit.objects.create(coop=shop.coop, product=product, item=bottle, count=1)
                 factories.offer_for(shop.cycle, product, cap=10 if i % 2 else None, price="1.50" if i % 3 else None)
 
+    def queries(*, cached):
+        if not cached:
+            offers_changed(cycle_id=shop.cycle.pk)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{shop.base}/shop/")
+        assert response.status_code == 200
+        return response, [q["sql"][:120] for q in captured.captured_queries]
+
     client.force_login(shop.buyer.user)
     add(client, shop, shop.offer, "2")
     fill(5)
     client.get(f"{shop.base}/shop/")
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(f"{shop.base}/shop/").status_code == 200
+    _, few_rendered = queries(cached=False)
+    _, few_cached = queries(cached=True)
     fill(35)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(f"{shop.base}/shop/")
+    response, many_rendered = queries(cached=False)
     assert response.content.decode().count('class="card product-card shop-item"') == 42  # 40 + carrots + world's
-    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+    _, many_cached = queries(cached=True)
+    assert len(many_rendered) == len(few_rendered), many_rendered
+    assert len(many_cached) == len(few_cached) < len(few_rendered), many_cached
 
 
 # --- cart -----------------------------------------------------------------------------------------------
@@ -395,17 +409,95 @@ def test_with_two_open_cycles_each_has_its_own_cart_and_order(client, shop):
     assert cart_quantity(client.get(f"{shop.base}/shop/").content.decode(), shop.offer) == "1"  # still there
 
 
-def test_cached_items_follow_price_and_stock_changes(client, shop, settings):
-    def card():
-        page = client.get(f"{shop.base}/shop/").content.decode()
-        found = page[page.index(f'id="offer-{shop.offer.pk}"'):]
-        return found[:found.index("</li>")]
+# --- the cached listing: what changes shows at once, nothing personal is shared ---------------------------
 
-    assert "3.18" in card() and "left" not in card()
-    Offer.objects.filter(pk=shop.offer.pk).update(price="2.00", remaining=2, ordered=8)
-    assert "2.65" in card() and "Only 2 left" in card()
+def card_of(client, shop, offer=None):
+    page = client.get(f"{shop.base}/shop/").content.decode()
+    found = page[page.index(f'id="offer-{(offer or shop.offer).pk}"'):]
+    return found[:found.index("</li>")]
+
+
+def place(shop, customer, quantity):
+    with scope(coop=shop.coop):
+        return order_place(customer=customer, cycle_id=shop.cycle.pk,
+                           lines=[{"offer": shop.offer.pk, "quantity": quantity}],
+                           destination=Destination("pickup", pickup_id=shop.slot.pk))
+
+
+def test_what_is_left_shows_at_once_after_orders_are_placed_changed_and_cancelled(
+        client, shop, django_capture_on_commit_callbacks):
+    assert "left" not in card_of(client, shop)  # 10 of 10: plenty, and now in the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(shop, shop.buyer, 7)
+    assert "Only 3 left" in card_of(client, shop)
+    with scope(coop=shop.coop):
+        order_change_lines(order_id=order.pk, lines=[{"offer": shop.offer.pk, "quantity": 9}])
+    assert "Only 1 left" in card_of(client, shop)
+    other = factories.MembershipFactory(coop=shop.coop)
+    place(shop, other, 1)
+    assert "Sold out" in card_of(client, shop) and "Add to cart" not in card_of(client, shop)
+    with scope(coop=shop.coop):
+        order_cancel(order_id=order.pk)
+    assert "left" not in card_of(client, shop) and "Add to cart" in card_of(client, shop)
+
+
+def test_price_changes_show_at_once(client, shop, settings):
+    assert "3.18" in card_of(client, shop)  # 2.40 + 25 % margin + 6 % VAT
+    with scope(coop=shop.coop):
+        offer_post(cycle=shop.cycle, product=shop.carrots, quantity_cap=10, price="2.00")  # this week's price
+    assert "2.65" in card_of(client, shop)
+    with scope(coop=shop.coop):
+        CategoryMargin.objects.create(coop=shop.coop, category=shop.carrots.category, margin_percent=50)
+    assert "3.18" in card_of(client, shop)  # 2.00 + 50 % + 6 %
+    with scope(coop=shop.coop):
+        offer_withdraw(offer_id=shop.offer.pk)
+    assert f'id="offer-{shop.offer.pk}"' not in client.get(f"{shop.base}/shop/").content.decode()
+
+
+def test_each_price_group_sees_its_own_prices_and_each_language_its_own_page(client, shop, settings):
+    kitchens = shop.world.extra["business_account"]  # price group "keukens": 10 % margin
+    with scope(coop=shop.coop):
+        caterers = factories.BusinessAccountFactory(coop=shop.coop)
+        group = PriceGroup.objects.create(coop=shop.coop, code="cateraars", name="Cateraars", margin_percent=20)
+        PriceGroupMember.objects.create(coop=shop.coop, price_group=group, account=caterers)
+    chef = factories.MembershipFactory(coop=shop.coop, roles=["business"], business_account=kitchens)
+    caterer = factories.MembershipFactory(coop=shop.coop, roles=["business"], business_account=caterers)
+    for _round in range(2):  # the second round comes from the cache
+        client.logout()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # logging out drops every cookie
+        assert "3.18" in card_of(client, shop)  # a visitor: consumer price incl. VAT
+        client.force_login(chef.user)
+        assert "2.64" in card_of(client, shop) and "excl. VAT" in card_of(client, shop)  # 2.40 x 1.10
+        client.force_login(caterer.user)
+        assert "2.88" in card_of(client, shop)  # 2.40 x 1.20
+        client.force_login(shop.buyer.user)
+        assert "3.18" in card_of(client, shop)
+    with scope(coop=shop.coop):
+        group.margin_percent = 30
+        group.save()
+    client.force_login(caterer.user)
+    assert "3.12" in card_of(client, shop)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
-    assert "2,65" in card()  # the language is part of the cached item's key
+    assert "3,12" in card_of(client, shop) and "excl. btw" in card_of(client, shop).lower()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "3,12" in card_of(client, shop) and "Ajouter" in card_of(client, shop)
+
+
+def test_nothing_personal_is_shared_through_the_cached_listing(client, shop, settings):
+    client.force_login(shop.buyer.user)
+    add(client, shop, shop.offer, "2")
+    assert "In your cart: 2" in card_of(client, shop)
+    visitor = Client(enforce_csrf_checks=True)  # the listing is in the cache now: it gets the same HTML
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = visitor.get(f"{shop.base}/shop/").content.decode()
+    card = page[page.index(f'id="offer-{shop.offer.pk}"'):]
+    assert "In your cart" not in card[:card.index("</li>")] and CSRF_PLACEHOLDER not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
+    response = visitor.post(f"{shop.base}/shop/cart/add/", {"offer": shop.offer.pk, "quantity": "1",
+                                                            "csrfmiddlewaretoken": token})
+    assert response.status_code == 302  # the form's token is the visitor's own (403 otherwise)
+    assert "In your cart: 1" in card_of(visitor, shop)
+    assert "In your cart: 2" in card_of(client, shop)
 
 
 def test_no_template_source_leaks_into_the_pages(client, shop, placed):
