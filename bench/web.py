@@ -183,6 +183,45 @@ def gunicorn_stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+class ServerCpu:
+    """CPU time used by the server side: gunicorn's processes and the PostgreSQL backends of the bench database
+    (Redis is shared with other work on the machine and left out). On a loaded machine the request rates show
+    the share of the CPU the server got; CPU per request shows what each request costs, load or not."""
+
+    def __init__(self, server: subprocess.Popen, url: str):
+        self.server, self.admin = server, _admin_connection(url)
+
+    def _pids(self) -> set[int]:
+        pids = {self.server.pid}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server.pid:  # ppid: a worker
+                    pids.add(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        rows = self.admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]).fetchall()
+        return pids | {row[0] for row in rows}
+
+    def sample(self) -> dict[int, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        found = {}
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        """Seconds of CPU between two samples, counting processes present in both."""
+        return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
+
+    def close(self) -> None:
+        self.admin.close()
+
+
 # --- the load generator -------------------------------------------------------------------------------------
 
 def request_bytes(port: int, path: str, cookie: str | None) -> bytes:
@@ -219,7 +258,8 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> N
     raise SystemExit("gunicorn did not answer in time")
 
 
-def load(port: int, raw: bytes, *, concurrency: int, requests: int, max_seconds: float) -> dict:
+def load(port: int, raw: bytes, *, concurrency: int, requests: int, max_seconds: float,
+         server_cpu: ServerCpu | None = None) -> dict:
     """Closed loop: `concurrency` clients, at most `requests` requests or `max_seconds` seconds in all."""
     latencies: list[float] = []
     errors: list[int] = []
@@ -240,6 +280,7 @@ def load(port: int, raw: bytes, *, concurrency: int, requests: int, max_seconds:
             with lock:
                 (latencies if status == 200 else errors).append(elapsed if status == 200 else status)
 
+    server_before = server_cpu.sample() if server_cpu else {}
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
@@ -249,6 +290,7 @@ def load(port: int, raw: bytes, *, concurrency: int, requests: int, max_seconds:
         thread.join()
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    server_used = ServerCpu.used(server_before, server_cpu.sample()) if server_cpu else 0.0
     client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     latencies.sort()
 
@@ -257,7 +299,8 @@ def load(port: int, raw: bytes, *, concurrency: int, requests: int, max_seconds:
 
     return {"requests": len(latencies), "errors": len(errors), "seconds": wall,
             "rps": len(latencies) / wall if wall else 0.0, "p50": pct(50), "p95": pct(95), "p99": pct(99),
-            "mean": statistics.fmean(latencies) * 1000 if latencies else 0.0, "client_cpu": client_cpu / wall}
+            "mean": statistics.fmean(latencies) * 1000 if latencies else 0.0, "client_cpu": client_cpu / wall,
+            "server_cpu_ms": server_used / len(latencies) * 1000 if latencies else 0.0}
 
 
 # --- reporting ----------------------------------------------------------------------------------------------
@@ -283,18 +326,25 @@ def report(args, path: str, rounds: list[tuple[dict, dict]], page_bytes: int, se
         f"(DEBUG off, cached templates), {'an anonymous visitor' if args.anonymous else 'a logged-in consumer'}, "
         f"page `{path}` ({page_bytes // 1024} KiB of HTML), setup {setup_seconds:.0f} s.",
         "",
-        "| round | trivial view req/s | page req/s | ratio | page p50 ms | page p95 ms | page p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| round | trivial view req/s | page req/s | ratio | page p50 ms | page p95 ms | page p99 ms | errors "
+        "| server CPU ms/req trivial | page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n, (t, p) in enumerate(rounds, start=1):
         lines.append(f"| {n} | {t['rps']:.0f} | {p['rps']:.1f} | {p['rps'] / t['rps']:.3f} | {p['p50']:.0f} | "
-                     f"{p['p95']:.0f} | {p['p99']:.0f} | {t['errors'] + p['errors']} |")
+                     f"{p['p95']:.0f} | {p['p99']:.0f} | {t['errors'] + p['errors']} | {t['server_cpu_ms']:.2f} | "
+                     f"{p['server_cpu_ms']:.2f} |")
+    cpu_trivial = statistics.median(t["server_cpu_ms"] for t, _ in rounds)
+    cpu_page = statistics.median(p["server_cpu_ms"] for _, p in rounds)
     lines += [
         "",
         f"- **ratio (median req/s of the page / of the trivial view): {ratio:.3f}** — target >= 0.4: "
         f"{'met' if ok_ratio else 'NOT met'}",
         f"- **p95 of the page at {args.concurrency} concurrent clients: {best['p95']:.0f} ms** — target < 150 ms: "
         f"{'met' if ok_p95 else 'NOT met'}",
+        f"- server CPU per request (gunicorn and its PostgreSQL backends, median): trivial view "
+        f"{cpu_trivial:.2f} ms, page {cpu_page:.2f} ms — **CPU ratio {cpu_trivial / cpu_page if cpu_page else 0:.2f}**,"
+        f" the rate ratio a server that has the cores to itself would reach when both are CPU-bound.",
         f"- one client alone (no queueing): trivial view p50 {serial[0]['p50']:.1f} ms, page p50 "
         f"{serial[1]['p50']:.0f} ms / p95 {serial[1]['p95']:.0f} ms; with {args.workers} workers and "
         f"{args.concurrency} clients a request waits behind about {args.concurrency / args.workers - 1:.0f} others "
@@ -345,7 +395,7 @@ def main() -> None:
     url = f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{BENCH_DB}"
     print(f"creating database {BENCH_DB} ...", flush=True)
     database_create(url)
-    server = None
+    server = server_cpu = None
     try:
         django_setup()
         from django.core.management import call_command
@@ -354,6 +404,10 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         print(f"inserting a coop with {args.offers} offers ...", flush=True)
         cookie = build_shop(offers=args.offers)
+        # Bulk inserts leave no planner statistics (autovacuum gathers them within a minute on a live server);
+        # without them PostgreSQL plans the shop's queries for one row per table, 40x slower.
+        with connections["default"].cursor() as cursor:
+            cursor.execute("ANALYZE")
         if args.anonymous:
             cookie = None
         connections.close_all()
@@ -362,6 +416,7 @@ def main() -> None:
         port = free_port()
         server = gunicorn_start(port, args.workers)
         wait_until_up(port, server)
+        server_cpu = ServerCpu(server, url)
         path = args.path.format(coop=COOP_SLUG)
         page = request_bytes(port, path, cookie)
         status, _, body = fetch(port, page)
@@ -373,10 +428,13 @@ def main() -> None:
             load(port, raw, concurrency=args.concurrency, requests=4 * args.concurrency, max_seconds=20)
         rounds = []
         for n in range(args.rounds):
-            t = load(port, trivial, concurrency=args.concurrency, requests=args.requests, max_seconds=args.max_seconds)
-            p = load(port, page, concurrency=args.concurrency, requests=args.requests, max_seconds=args.max_seconds)
+            t = load(port, trivial, concurrency=args.concurrency, requests=args.requests, max_seconds=args.max_seconds,
+                     server_cpu=server_cpu)
+            p = load(port, page, concurrency=args.concurrency, requests=args.requests, max_seconds=args.max_seconds,
+                     server_cpu=server_cpu)
             print(f"round {n + 1}: trivial {t['rps']:.0f} req/s, page {p['rps']:.1f} req/s, page p95 {p['p95']:.0f} ms"
-                  f" ({p['requests']} page requests, {t['errors'] + p['errors']} errors)", flush=True)
+                  f" ({p['requests']} page requests, {t['errors'] + p['errors']} errors); server CPU per request "
+                  f"{t['server_cpu_ms']:.2f} / {p['server_cpu_ms']:.2f} ms", flush=True)
             rounds.append((t, p))
         # One client alone: the time the server needs per request, without waiting behind others.
         serial = (load(port, trivial, concurrency=1, requests=100, max_seconds=20),
@@ -387,6 +445,8 @@ def main() -> None:
             record(text)
             print("\nwritten to docs/benchmarks.md (section \"Web\")")
     finally:
+        if server_cpu is not None:
+            server_cpu.close()
         if server is not None:
             gunicorn_stop(server)
         if not args.keep:
