@@ -114,12 +114,15 @@ class PaymentBatchViewSet(CoopAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         try:
             period = period_from_key(serializer.validated_data["period"])
+            existing = set(SettlementPaymentBatch.objects.filter(period_key=period.key).values_list("pk", flat=True))
             batch = payment_batch_for_period(coop=request._request.coop, period=period,
                                              execution_date=serializer.validated_data.get("execution_date"),
                                              created_by=request.user)
         except ValidationError as exc:
             raise APIValidationError({"detail": " ".join(exc.messages)}) from exc
-        return Response(self.get_serializer(batch).data, status=status.HTTP_201_CREATED)
+        created = batch.pk not in existing  # nothing new to pay: the period's latest file, unchanged
+        return Response(self.get_serializer(batch).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"])

@@ -107,7 +107,7 @@ def test_fixer_previews_issues_and_pays_a_period(client, two_farms):
         "coop_slug": slug, "settlement_payment_batch_id": batch.pk}))
     assert download.status_code == 200 and b"pain.001.001.09" in download.content
     api = client.post(f"/api/v1/{slug}/settlement-payments/", {"period": period.key}, content_type="application/json")
-    assert api.json()["id"] == batch.pk  # nothing new to pay: the same file
+    assert api.status_code == 200 and api.json()["id"] == batch.pk  # nothing new to pay: the same file
 
 
 def test_producer_contests_a_line_on_the_page_and_the_fixer_answers(client, two_farms):
