@@ -22,7 +22,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -48,23 +47,33 @@ def allocate(total: Decimal, weights: Mapping[Hashable, Decimal] | Iterable[tupl
     Raises ValueError when a weight is negative or all weights are zero.
     """
     items = sorted(dict(weights).items(), key=lambda kv: kv[0])
-    cents = Fraction(Decimal(total)) * 100
-    if cents.denominator != 1:
+    exact_total = Decimal(total) * 100
+    if exact_total != exact_total.to_integral_value():
         raise ValueError(f"{total} is not a whole number of cents")
-    if any(w < 0 for _k, w in items):
+    decimals = [Decimal(w) for _key, w in items]
+    if any(w < 0 for w in decimals):
         raise ValueError("weights cannot be negative")
-    whole = sum((Fraction(Decimal(w)) for _k, w in items), Fraction(0))
+    # Whole numbers with the same scale: integer arithmetic is exact and fast (no float, no Fraction).
+    places = max([0, *(-w.as_tuple().exponent for w in decimals)])
+    units = [_scaled(w, places) for w in decimals]
+    whole = sum(units)
     if whole == 0:
         raise ValueError("nothing to share by: all weights are zero")
-    sign = -1 if cents < 0 else 1
-    cents = abs(int(cents))
-    exact = [(key, cents * Fraction(Decimal(w)) / whole) for key, w in items]
-    floors = {key: int(share) for key, share in exact}  # floor: shares are not negative
-    left = cents - sum(floors.values())
-    ranked = sorted(range(len(exact)), key=lambda i: (-(exact[i][1] - floors[exact[i][0]]), i))
+    cents = int(exact_total)
+    sign, cents = (-1 if cents < 0 else 1), abs(cents)
+    shares = [divmod(cents * unit, whole) for unit in units]  # (whole cents, remainder over `whole`)
+    left = cents - sum(part for part, _rest in shares)
+    ranked = sorted(range(len(items)), key=lambda i: (-shares[i][1], i))
+    parts = [part for part, _rest in shares]
     for i in ranked[:left]:
-        floors[exact[i][0]] += 1
-    return {key: sign * Decimal(part) / 100 for key, part in floors.items()}
+        parts[i] += 1
+    return {key: Decimal(sign * part) / 100 for (key, _w), part in zip(items, parts, strict=True)}
+
+
+def _scaled(value: Decimal, places: int) -> int:
+    """value x 10**places as an int, exactly (no context rounding)."""
+    _sign, digits, exponent = value.as_tuple()
+    return int("".join(map(str, digits)) or "0") * 10 ** (exponent + places)
 
 
 @dataclass

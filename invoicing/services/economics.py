@@ -2,8 +2,8 @@
 
 What counts (all excl. VAT, Decimal, rounded as coop.money rounds):
 - the month of an order is the delivery date of its cycle; only delivered orders count;
-- turnover = per delivered line round(delivered quantity x unit price excl. VAT) (drafts.delivered decides the
-  quantity: weighed, minus shortages), plus the delivery fee excl. VAT; deposits are not turnover;
+- turnover = per delivered line round(delivered quantity x unit price excl. VAT) (the quantity the invoice drafts
+  bill: weighed, minus shortages; see delivered_lines), plus the delivery fee excl. VAT; deposits are not turnover;
 - purchase value = per line round(delivered quantity x producer price): what the producers get;
 - margin = turnover - purchase value; margin rate = margin / turnover;
 - costs = the month's CostEntry amounts; result = margin - costs;
@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least, Round, TruncMonth
 from django.utils.translation import gettext as _
 
 from coop import money
 from invoicing.models import CostEntry
-from invoicing.services.drafts import delivered
 from logistics.services.closing import CRATE_KG
 from orders.models import Order, OrderLine
 
@@ -94,15 +93,6 @@ class OrderFigures:
         return self.turnover - self.purchase
 
 
-def _line_kg(line, quantity: Decimal, sell_units: Decimal) -> Decimal:
-    """kg that left the hub: the weighing for weighed goods, else units x weight per unit (kg sold by kg)."""
-    if line.is_weighed:
-        return quantity
-    if line.sell_unit == "kg":
-        return sell_units
-    return sell_units * (line.product__est_weight_kg or 0)
-
-
 def _fee_net(fee: Decimal, *, prices_include_vat: bool, on: date) -> Decimal:
     # The fee follows the VAT of the food delivered (vat.md section 5), as the invoice drafts charge it.
     if not fee or not prices_include_vat:
@@ -127,15 +117,46 @@ def _business_kind_label(kind: str) -> str:
     return str(dict(BusinessAccount.Kind.choices).get(kind, kind))
 
 
+DEC = DecimalField(max_digits=20, decimal_places=6)
+
+
+def delivered_lines(lines: QuerySet) -> QuerySet:
+    """Order lines annotated, in SQL, with what was delivered: `d_quantity` (price units), `d_net` (excl. VAT),
+    `d_purchase` (at the producer price) and `d_kg`.
+
+    The quantity is the one the invoice drafts bill (invoicing.services.drafts.delivered, which stays the
+    reference; a test holds the two together): the weighing when there is one, else the billed quantity scaled
+    by the share not short, to three decimals. Amounts are rounded per line to cents, half up (PostgreSQL
+    rounds numeric halves away from zero: the same for these positive amounts). kg: the weighing for weighed
+    goods, the units for goods sold by the kg, else units x the product's weight per unit. In SQL so that a
+    year of lines is summed by the database, not loaded.
+    """
+    short = Least(Greatest(Coalesce("short_quantity", Value(Decimal(0))), Value(Decimal(0))), F("quantity"))
+    return (lines.annotate(d_units=ExpressionWrapper(F("quantity") - short, output_field=DEC))
+            .annotate(d_quantity=Case(
+                When(weighed_quantity__isnull=False, then=F("weighed_quantity")),
+                When(short_quantity__gt=0, then=Round(F("billed_quantity") * F("d_units") / F("quantity"), 3)),
+                default=F("billed_quantity"), output_field=DEC))
+            .annotate(d_net=Round(F("d_quantity") * F("unit_net"), 2, output_field=DEC),
+                      d_purchase=Round(F("d_quantity") * F("producer_price"), 2, output_field=DEC),
+                      d_kg=Case(When(is_weighed=True, then=F("d_quantity")),
+                                When(sell_unit="kg", then=F("d_units")),
+                                default=F("d_units") * F("product__est_weight_kg"), output_field=DEC)))
+
+
+def _delivered(first: date, following: date) -> QuerySet:
+    return Order.objects.filter(status=Order.Status.DELIVERED, cycle__delivery_date__gte=first,
+                                cycle__delivery_date__lt=following)
+
+
 def delivered_orders(first: date, following: date) -> dict[int, OrderFigures]:
     """Figures of every order delivered from `first` up to (not including) `following`, by order id.
 
-    Two queries whatever the number of orders (one for orders, one for lines).
+    Two queries whatever the number of orders: the orders, and their lines summed per order and producer.
     """
     orders: dict[int, OrderFigures] = {}
     crates: dict[int, int | None] = {}
-    rows = (Order.objects.filter(status=Order.Status.DELIVERED, cycle__delivery_date__gte=first,
-                                 cycle__delivery_date__lt=following)
+    rows = (_delivered(first, following)
             .values("pk", "number", "cycle__delivery_date", "prices_include_vat", "delivery_fee",
                     "business_account_id", "business_account__name", "business_account__kind",
                     "business_account__price_group_member__price_group_id",
@@ -153,23 +174,16 @@ def delivered_orders(first: date, following: date) -> dict[int, OrderFigures]:
         orders[row["pk"]] = figures
         packed = [row[f"packing__crates_{kind}"] for kind in ("ambient", "chilled", "frozen")]
         crates[row["pk"]] = None if packed[0] is None else sum(packed)
-    lines = (OrderLine.objects.filter(order_id__in=list(orders))
-             .values_list("order_id", "offer__producer_id", "quantity", "short_quantity", "weighed_quantity",
-                          "billed_quantity", "unit_net", "producer_price", "is_weighed", "sell_unit",
-                          "product__est_weight_kg", named=True))
-    for line in lines:
-        done = delivered(line)
-        order = orders[line.order_id]
-        part = order.producers.setdefault(line.offer__producer_id, ProducerPart())
-        net = money.round_amount(done.quantity * line.unit_net)
-        purchase = money.round_amount(done.quantity * line.producer_price)
-        kg = _line_kg(line, done.quantity, done.sell_units)
+    parts = (delivered_lines(OrderLine.objects.filter(order__in=_delivered(first, following)))
+             .values("order_id", "offer__producer_id")
+             .annotate(net=Sum("d_net"), purchase=Sum("d_purchase"), kg=Sum("d_kg"))
+             .values_list("order_id", "offer__producer_id", "net", "purchase", "kg"))
+    for order_id, producer_id, net, purchase, kg in parts:
+        order = orders[order_id]
+        order.producers[producer_id] = ProducerPart(kg=kg, purchase=purchase, turnover=net)
         order.turnover += net
         order.purchase += purchase
         order.kg += kg
-        part.turnover += net
-        part.purchase += purchase
-        part.kg += kg
     for order_id, order in orders.items():
         packed = crates[order_id]
         # Packed crates when the hub recorded them; else the crates the goods fill, at least one per order.
@@ -220,17 +234,25 @@ def month_costs(first: date, following: date) -> dict[date, Decimal]:
 
 
 def economics_months(*, last: date, count: int = 12) -> list[MonthFigures]:
-    """Figures for `count` months up to and including the month of `last`, oldest first."""
+    """Figures for `count` months up to and including the month of `last`, oldest first (three queries)."""
     last = month_start(last)
     first = month_add(last, -(count - 1))
     following = month_add(last, 1)
     turnover: dict[date, Decimal] = defaultdict(lambda: money.ZERO)
     purchase: dict[date, Decimal] = defaultdict(lambda: money.ZERO)
     orders: dict[date, int] = defaultdict(int)
-    for order in delivered_orders(first, following).values():
-        turnover[order.month] += order.turnover
-        purchase[order.month] += order.purchase
-        orders[order.month] += 1
+    goods = (delivered_lines(OrderLine.objects.filter(order__in=_delivered(first, following)))
+             .values(m=TruncMonth("order__cycle__delivery_date"))
+             .annotate(net=Sum("d_net"), purchase=Sum("d_purchase")).values_list("m", "net", "purchase"))
+    for month, net, bought in goods:
+        turnover[month_start(month)] += net
+        purchase[month_start(month)] += bought
+    # Fees per order are few distinct amounts: count them per day (the VAT rate depends on the date).
+    fees = (_delivered(first, following).values("cycle__delivery_date", "delivery_fee", "prices_include_vat")
+            .annotate(n=Count("pk")).values_list("cycle__delivery_date", "delivery_fee", "prices_include_vat", "n"))
+    for day, fee, gross, n in fees:
+        turnover[month_start(day)] += _fee_net(fee, prices_include_vat=gross, on=day) * n
+        orders[month_start(day)] += n
     costs = month_costs(first, following)
     months = [month_add(first, n) for n in range(count)]
     return [MonthFigures(month=m, orders=orders[m], turnover=turnover[m], purchase=purchase[m],

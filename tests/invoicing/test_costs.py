@@ -12,6 +12,7 @@ from django_scopes import scope
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coop import money
 from invoicing.models import CostEntry
 from invoicing.services.allocation import allocate, month_allocation
 from invoicing.services.costs import (
@@ -19,12 +20,15 @@ from invoicing.services.costs import (
     cost_entry_create,
     cost_entry_update,
 )
-from invoicing.services.economics import break_even_turnover, economics_months
+from invoicing.services.drafts import delivered, invoice_draft_for_orders
+from invoicing.services.economics import break_even_turnover, delivered_lines, delivered_orders, economics_months
 from logistics.models import PlanningRun, Route, Stop, Vehicle
 from orders.models import Order, OrderLine
 from tests import factories
 
 from .conftest import delivered_order
+from .test_properties import SETTINGS as PROPERTY_SETTINGS
+from .test_properties import order_lines
 
 MONTH = date(2025, 6, 1)  # far from the worlds' own orders (they deliver this week)
 
@@ -209,6 +213,22 @@ def test_a_vehicles_costs_go_to_the_orders_it_carried(shop, month):
         result = month_allocation(month=MONTH)
     orders = {o.figures.order_id: o.cost for o in result.orders}
     assert orders == {a.pk: 0, b.pk: Decimal("10.00"), kitchen.pk: 0}
+
+
+@PROPERTY_SETTINGS
+@given(lines=order_lines())
+def test_the_dashboard_counts_what_the_invoice_drafts_bill(shop, lines):
+    """The SQL figures follow drafts.delivered (weighings, shortages) and the drafts' line rounding exactly."""
+    with transaction.atomic(), scope(coop=shop.coop):
+        order = delivered_order(shop, lines, business=True, delivered_on=date(2024, 5, 10))
+        for line in delivered_lines(OrderLine.objects.filter(order=order)):
+            done = delivered(line)
+            assert (line.d_quantity, line.d_units) == (done.quantity, done.sell_units)
+            assert line.d_purchase == money.round_amount(done.quantity * line.producer_price)
+        figures = delivered_orders(date(2024, 5, 1), date(2024, 6, 1))[order.pk]
+        invoice = invoice_draft_for_orders(orders=[order])
+        assert figures.turnover == sum((li.line_net for li in invoice.lines.filter(kind="goods")), money.ZERO)
+        transaction.set_rollback(True)
 
 
 # --- cost entries -----------------------------------------------------------------------------------------------
