@@ -281,8 +281,23 @@ class RouteViewSet(CoopAPIMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class StopMoveSerializer(serializers.Serializer):
-    route = serializers.IntegerField(allow_null=True, help_text="route id; null leaves the stop out")
+    route = serializers.IntegerField(allow_null=True, required=False, help_text="route id; null leaves the stop out")
+    vehicle = serializers.IntegerField(required=False, help_text=(
+        "instead of a route: a vehicle id; the stop goes on that vehicle's route of the plan, which is started "
+        "when the plan does not use the vehicle yet"))
+    day = serializers.DateField(required=False, help_text="with vehicle: its shift on this day (default: the "
+                                                          "stop's own day)")
     position = serializers.IntegerField(min_value=1, required=False, help_text="1-based; default: last")
+
+    @staticmethod
+    def target_problem(values) -> str:
+        if "vehicle" in values and values.get("route") is not None:
+            return "Give a route or a vehicle, not both."
+        if "vehicle" not in values and "route" not in values:
+            return "Say where the stop goes: a route, a vehicle, or route null to leave it out."
+        if "day" in values and "vehicle" not in values:
+            return "A day goes with a vehicle."
+        return ""
 
 
 class StopViewSet(CoopAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -316,9 +331,12 @@ class StopViewSet(CoopAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewS
         stop = self._manager_stop(request)
         data = StopMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if problem := StopMoveSerializer.target_problem(values):
+            raise ValidationError({"detail": problem})
         try:
-            stop = planning.stop_move(stop_id=stop.pk, route_id=data.validated_data["route"],
-                                      position=data.validated_data.get("position"))
+            stop = planning.stop_move(stop_id=stop.pk, route_id=values.get("route"), position=values.get("position"),
+                                      vehicle_id=values.get("vehicle"), day=values.get("day"))
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(StopSerializer(stop).data)

@@ -1,9 +1,11 @@
 """Forms of the fixer's planning pages: they check input; logistics.services.planning decides."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import PlanningRun, Route, Vehicle
+from .models import PlanningRun, Vehicle
 from .services.planning import MAX_BUDGET
 
 
@@ -27,19 +29,25 @@ class ReoptimiseForm(forms.Form):
 
 
 class StopMoveForm(forms.Form):
-    route = forms.TypedChoiceField(label=_("To route"), coerce=int, empty_value=None, required=False)
+    """Where a stop goes: a route of the plan (its id), a vehicle the plan does not use yet ("vehicle:<engine
+    key>", see plan_selectors.SpareShift), or nowhere (left out)."""
+
+    route = forms.CharField(label=_("To route"), required=False, max_length=60)
     position = forms.IntegerField(label=_("At position"), min_value=1, max_value=999, required=False,
                                   help_text=_("Empty: at the end."))
 
-    def __init__(self, *args, routes=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["route"].choices = [("", _("leave out of the plan"))] + [
-            (route.pk, f"{route.vehicle.name} · {route.day:%d/%m}") for route in routes]
+    def clean_route(self) -> dict:
+        value = self.cleaned_data["route"].strip()
+        if not value:
+            return {"route_id": None}
+        if value.isdigit():
+            return {"route_id": int(value)}
+        found = re.fullmatch(r"vehicle:(v(\d+)@[a-z]{3}\d*)", value)
+        if found is None:
+            raise forms.ValidationError(_("Choose a route or a vehicle from the list."))
+        return {"vehicle_id": int(found[2]), "vehicle_key": found[1]}
 
 
 class PinForm(forms.Form):
     pinned = forms.TypedChoiceField(choices=[("1", _("pin")), ("0", _("unpin"))], coerce=lambda v: v == "1")
 
-
-def routes_for_move(run: PlanningRun):
-    return Route.objects.filter(run=run).select_related("vehicle").order_by("day", "vehicle__key", "vehicle_key")

@@ -7,6 +7,7 @@ A fixed number of queries per page, whatever the number of routes and stops.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -14,7 +15,9 @@ from django.utils import timezone
 
 from catalog.models import Product
 
-from ..models import Hub, PlanningRun, Route, Stop, StopEvent
+from ..models import Hub, PlanningRun, Route, Stop, StopEvent, Vehicle
+from ..services.planning_edits import EDITABLE
+from ..services.planning_instance import vehicle_shifts
 
 # Distinct on a map and readable with white numbers on them; a route keeps its colour by its place in the run.
 ROUTE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -92,15 +95,47 @@ class RouteView:
 
 
 @dataclass
+class SpareShift:
+    """A shift of a vehicle on a day of the plan that has no route yet: a stop moved onto it starts one."""
+
+    key: str  # the engine's vehicle key, as planning_instance makes it
+    vehicle: Vehicle
+    day: date
+    hours: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.vehicle.name} · {self.day:%d/%m} · {self.hours}"
+
+    @property
+    def value(self) -> str:
+        return f"vehicle:{self.key}"
+
+
+def spare_shifts(run: PlanningRun, routes, stops) -> list[SpareShift]:
+    """Active vehicles' shifts on the days of the plan (the delivery day and the days of the stops' windows)
+    without a route. The move service checks again against the cycle as it is when a stop is moved."""
+    delivery = run.cycle.delivery_date
+    days = {delivery} | {route.day for route in routes} | {
+        timezone.localdate(stop.window_from) for stop in stops if stop.window_from and stop.kind != Stop.Kind.DEPOT}
+    used = {route.vehicle_key for route in routes}
+    spare = [SpareShift(key, vehicle, day, f"{shift['from']}–{shift['to']}")
+             for vehicle in Vehicle.objects.filter(is_active=True).order_by("key")
+             for key, day, shift in vehicle_shifts(vehicle, delivery, days) if key not in used]
+    return sorted(spare, key=lambda shift: (shift.day, shift.vehicle.key, shift.key))
+
+
+@dataclass
 class PlanView:
     run: PlanningRun
     hub: Hub | None
     routes: list[RouteView]
     unassigned: list[StopView]
+    spare: list[SpareShift] = field(default_factory=list)
 
     @property
     def editable(self) -> bool:
-        return self.run.status in (PlanningRun.Status.READY, PlanningRun.Status.PUBLISHED)
+        return self.run.status in EDITABLE
 
     def map_data(self) -> dict:
         hub = _point(self.hub.latitude, self.hub.longitude) if self.hub else None
@@ -151,8 +186,12 @@ def plan_view(run: PlanningRun) -> PlanView:
     routes = [RouteView(route, n % len(ROUTE_COLOURS), [StopView.of(s) for s in route.stops.all()], _home(route, hub))
               for n, route in enumerate(run_routes(run))]
     # a collection's unloading at the hub follows its collection: only the collection is listed
-    unassigned = Stop.objects.filter(run=run, route__isnull=True).exclude(kind=Stop.Kind.DEPOT).order_by("name")
-    return PlanView(run, hub, routes, [StopView.of(s) for s in unassigned])
+    unassigned = list(Stop.objects.filter(run=run, route__isnull=True).exclude(kind=Stop.Kind.DEPOT).order_by("name"))
+    spare = []
+    if run.status in EDITABLE:
+        stops = unassigned + [view.stop for route in routes for view in route.stops]
+        spare = spare_shifts(run, [view.route for view in routes], stops)
+    return PlanView(run, hub, routes, [StopView.of(s) for s in unassigned], spare)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..forms_planning import PinForm, ReoptimiseForm, StopMoveForm, routes_for_move
+from ..forms_planning import PinForm, ReoptimiseForm, StopMoveForm
 from ..models import PlanningRun, Route, Stop
 from ..services import planning
 from .access import manager_page
@@ -36,12 +36,12 @@ def _form_error(form) -> ValidationError:
 def stop_move(request, coop_slug, stop_id):
     stop = get_object_or_404(Stop.objects.select_related("run"), pk=stop_id)
     run = load_run(stop.run_id)
-    form = StopMoveForm(request.POST, routes=routes_for_move(run))
+    form = StopMoveForm(request.POST)
     try:
         if not form.is_valid():
             raise _form_error(form)
-        stop = planning.stop_move(stop_id=stop.pk, route_id=form.cleaned_data["route"],
-                                  position=form.cleaned_data["position"])
+        stop = planning.stop_move(stop_id=stop.pk, position=form.cleaned_data["position"],
+                                  **form.cleaned_data["route"])
     except ValidationError as exc:
         return edit_failed(request, load_run(run.pk), exc, stop_id=stop.pk)
     if stop.route_id is None:

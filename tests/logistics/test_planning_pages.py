@@ -160,11 +160,17 @@ def test_a_stop_left_out_is_highlighted_with_its_reason_and_can_be_put_back(fixe
     section = body.split('id="unassigned"', 1)[1]
     assert f'id="stop-{home.pk}"' in section and "left out by the fixer" in section
     assert "1 stop not planned" in body
-    back = fixer.post(page(ready, f"plans/stops/{home.pk}/move/"), {"route": route.pk}, **HTMX)
+    # it was the van's only stop: the route is gone and the van is offered to start a route again
+    with scope(coop=run.coop):
+        assert not Route.objects.filter(pk=route.pk).exists()
+    value = f"vehicle:{route.vehicle_key}"
+    assert f'<option value="{value}">' in section
+    back = fixer.post(page(ready, f"plans/stops/{home.pk}/move/"), {"route": value}, **HTMX)
     assert back.status_code == 200 and map_data(back.content.decode())["unassigned"] == []
     with scope(coop=run.coop):
         home.refresh_from_db()
-    assert home.route_id == route.pk and not home.unassigned_reason
+        assert (home.route.vehicle_key, home.route.driver_id) == (route.vehicle_key, route.driver_id)
+    assert not home.unassigned_reason
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-post"])

@@ -1,6 +1,7 @@
 """Moving a stop onto a vehicle the plan does not use yet: its route is made in the same transaction (its usual
 driver, figures and warnings like any route), a route left empty disappears, refusals write nothing, and a
-pinned hand-made route survives re-optimising."""
+pinned hand-made route survives re-optimising. Through the service, the fixer's page (htmx and plain forms)
+and the API (a vehicle id as target; another coop's vehicle or stop gets a 400 or 404)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django_scopes import scope
 from planning_setup import closed_week, plan
+from rest_framework.test import APIClient
 
 from logistics.models import PlanningRun, Route, Stop, Vehicle
 from logistics.services import planning
@@ -199,3 +201,150 @@ def test_a_new_route_on_a_published_plan_tells_its_driver(cooled_only, django_ca
         route.refresh_from_db()
         assert route.notified_at is not None
         assert [m.to for m in mail.outbox if route.vehicle.name in m.body] == [[cooled_only["drivers"][1].user.email]]
+
+
+# --- the fixer's page ---------------------------------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def move_url(run, stop):
+    return f"/{run.coop.slug}/hub/plans/stops/{stop.pk}/move/"
+
+
+def run_page(client, run, **extra):
+    return client.get(f"/{run.coop.slug}/hub/plans/{run.pk}/", **extra).content.decode()
+
+
+@pytest.fixture
+def foreign_vehicle(cooled_only):
+    other = factories.CooperativeFactory(slug="ander", name="Anderco")
+    with scope(coop=other):
+        return Vehicle.objects.create(coop=other, key="wagen", name="Vreemde wagen", capacity_kg=500,
+                                      capacity_crates=30, availability=[{"day": cooled_only["day"], "from": "06:00",
+                                                                         "to": "20:00"}])
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-post"])
+def test_the_move_form_offers_unused_vehicles_and_starts_their_route(client, cooled_only, foreign_vehicle, htmx):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    with scope(coop=run.coop):
+        Vehicle.objects.create(coop=run.coop, key="maandag", name="Maandagwagen", capacity_kg=500,
+                               capacity_crates=30, availability=[{"day": "mon", "from": "06:00", "to": "20:00"}])
+    client.force_login(cooled_only["fixer"].user)
+    body = run_page(client, run)
+    key = f"v{plain.pk}@{cooled_only['day']}"
+    spare = body.split('id="spare-vehicles"', 1)[1].split("</section>", 1)[0]
+    assert f'id="spare-{key}"' in spare and "Bestelwagen" in spare and "12:30–20:30" in spare
+    left_out = body.split('id="unassigned"', 1)[1]
+    assert f'<option value="vehicle:{key}">Bestelwagen' in left_out
+    # no shift on the plan's days, another coop's, or a shift that already has its route: not offered
+    assert "Maandagwagen" not in body and "Vreemde wagen" not in body
+    assert f'value="vehicle:v{cooled_only["cooled"].pk}@' not in body
+
+    response = client.post(move_url(run, home), {"route": f"vehicle:{key}", "position": ""},
+                           **(HTMX if htmx else {}))
+    with scope(coop=run.coop):
+        route = Route.objects.get(run=run, vehicle_key=key)
+        run.refresh_from_db()
+        assert list(Stop.objects.filter(route=route).values_list("pk", flat=True)) == [home.pk]
+    if htmx:
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "<html" not in body
+    else:
+        assert response.status_code == 302 and response["Location"].endswith(f"#stop-{home.pk}")
+        body = run_page(client, run)
+        assert "is now stop 1 of Bestelwagen" in body
+    card = body.split(f'id="route-{route.pk}"', 1)[1].split("</section>", 1)[0]
+    assert f'<span class="route-km">{route.km:.1f} km</span>' in card and "Bestelwagen" in card
+    assert f'<dd id="total-km">{run.total_km:.1f}</dd>' in body and 'id="unassigned"' not in body
+    assert f'id="spare-{key}"' not in body  # it has its route now
+
+
+@pytest.mark.parametrize("value, message", [
+    ("vehicle:v{foreign}@{day}", "no such vehicle"),
+    ("vehicle:v{plain}@mon", "has no shift on"),
+    ("vehicle:bakfiets", "Choose a route or a vehicle"),
+])
+def test_a_bad_or_foreign_vehicle_on_the_page_is_a_400_that_writes_nothing(client, cooled_only, foreign_vehicle,
+                                                                          value, message):
+    run, home = cooled_only["run"], cooled_only["home"]
+    client.force_login(cooled_only["fixer"].user)
+    with scope(coop=run.coop):
+        before = snapshot(run)
+    target = value.format(foreign=foreign_vehicle.pk, plain=cooled_only["plain"].pk, day=cooled_only["day"])
+    for extra in (HTMX, {}):
+        response = client.post(move_url(run, home), {"route": target}, **extra)
+        assert response.status_code == 400
+        assert message in response.content.decode() and 'role="alert"' in response.content.decode()
+    with scope(coop=run.coop):
+        assert snapshot(run) == before
+
+
+# --- the API ------------------------------------------------------------------------------------------------
+
+def api(membership):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(membership.user)
+    return client
+
+
+def api_move(run, stop):
+    return f"/api/v1/{run.coop.slug}/stops/{stop.pk}/move/"
+
+
+def test_the_api_moves_a_stop_onto_a_vehicle_id(cooled_only):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    client = api(cooled_only["fixer"])
+    response = client.post(api_move(run, home), {"vehicle": plain.pk, "day": str(cooled_only["cycle"].delivery_date)},
+                           format="json")
+    assert response.status_code == 200, response.content
+    with scope(coop=run.coop):
+        route = Route.objects.get(run=run, vehicle=plain)
+    assert response.json()["route"] == route.pk and response.json()["sequence"] == 1
+    shown = client.get(f"/api/v1/{run.coop.slug}/planning-runs/{run.pk}/").json()
+    listed = next(r for r in shown["routes"] if r["id"] == route.pk)
+    assert listed["vehicle"] == plain.pk and float(listed["km"]) > 0 and shown["unassigned"] == []
+    assert plain.pk in shown["vehicle_ids"]
+    # the kitchen onto the same van (it has its route now): a warning for its chilled goods
+    with scope(coop=run.coop):
+        kitchen = Stop.objects.get(run=run, task_key__startswith="deliver:business")
+    again = client.post(api_move(run, kitchen), {"vehicle": plain.pk, "position": 1}, format="json")
+    assert again.status_code == 200 and again.json()["route"] == route.pk
+    with scope(coop=run.coop):
+        route.refresh_from_db()
+    assert any("needs cooled" in problem for problem in route.violations)
+
+
+def test_the_api_refuses_foreign_unknown_and_unavailable_vehicles_and_writes_nothing(cooled_only, foreign_vehicle):
+    run, home, plain = cooled_only["run"], cooled_only["home"], cooled_only["plain"]
+    client = api(cooled_only["fixer"])
+    with scope(coop=run.coop):
+        before = snapshot(run)
+        route = Route.objects.filter(run=run).first()
+    friday = str(cooled_only["cycle"].delivery_date - timedelta(days=1))
+    cases = [
+        ({"vehicle": foreign_vehicle.pk}, "no such vehicle"),
+        ({"vehicle": 987654}, "no such vehicle"),
+        ({"vehicle": plain.pk, "day": friday}, "has no shift on"),
+        ({"vehicle": plain.pk, "route": route.pk}, "not both"),
+        ({"position": 1}, "Say where the stop goes"),
+        ({"route": route.pk, "day": friday}, "A day goes with a vehicle"),
+    ]
+    for payload, message in cases:
+        response = client.post(api_move(run, home), payload, format="json")
+        assert response.status_code == 400 and message in response.json()["detail"], (payload, response.content)
+    assert client.post(api_move(run, home), {"vehicle": "bike"}, format="json").status_code == 400
+    # the other coop's fixer reaches neither this coop's stops nor, through its own coop, this stop
+    with scope(coop=foreign_vehicle.coop):
+        stranger = factories.MembershipFactory(coop=foreign_vehicle.coop, roles=["fixer"])
+    outsider = api(stranger)
+    assert outsider.post(api_move(run, home), {"vehicle": foreign_vehicle.pk}, format="json").status_code == 404
+    sneaky = f"/api/v1/{foreign_vehicle.coop.slug}/stops/{home.pk}/move/"
+    assert outsider.post(sneaky, {"vehicle": foreign_vehicle.pk}, format="json").status_code == 404
+    # a driver of this coop may not move stops
+    assert api(cooled_only["drivers"][0]).post(api_move(run, home), {"vehicle": plain.pk},
+                                                format="json").status_code == 404
+    with scope(coop=run.coop):
+        assert snapshot(run) == before
