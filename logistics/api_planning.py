@@ -432,11 +432,18 @@ IMPACT_SCHEMA = inline_serializer("PlanImpact", {
     "km_per_order": serializers.DecimalField(10, 2, allow_null=True),
     "cost_per_order": serializers.DecimalField(10, 2, allow_null=True),
     "cost_per_kg": serializers.DecimalField(10, 2, allow_null=True),
+    "km_per_kg": serializers.DecimalField(10, 4, allow_null=True),
     "empty_km": serializers.DecimalField(10, 2), "stops_per_hour": serializers.DecimalField(10, 2, allow_null=True),
-    "average_peak_fill_percent": serializers.DecimalField(10, 2, allow_null=True),
-    "co2_kg": serializers.DecimalField(10, 2), "farms_own_trips_km": serializers.DecimalField(10, 2),
+    "stops": serializers.IntegerField(), "routes_count": serializers.IntegerField(),
+    "average_peak_fill_percent": serializers.DecimalField(10, 2, allow_null=True, help_text=(
+        "per route the fuller of kg and crates at the fullest moment, averaged over the routes")),
+    "average_fill_percent": serializers.DecimalField(10, 2, allow_null=True),
+    "co2_kg": serializers.DecimalField(10, 2), "co2_by_kind": serializers.ListField(child=serializers.DictField()),
+    "farms_own_trips_km": serializers.DecimalField(10, 2), "farms_own_trips_co2_kg": serializers.DecimalField(10, 2),
     "routes": serializers.ListField(child=serializers.DictField()),
-    "baseline": serializers.DictField(allow_null=True), "saved": serializers.DictField(allow_null=True),
+    "baseline": serializers.DictField(allow_null=True), "saved": serializers.DictField(allow_null=True, help_text=(
+        "against every farm alone: vehicle_km(_percent) the coop's rounds only; km(_percent) and co2_kg(_percent) "
+        "also counting the farms' own trips to the hub")),
 })
 
 

@@ -247,3 +247,18 @@ def test_stacked_bars_scale_escape_and_mark():
     assert 'class="track"' in capped and 'width="256.0" height="14"><title>' in capped  # never past the scale
     assert '<line class="marker" x1="192.0"' in capped
     assert stacked_bar_chart_svg([], title="nothing").startswith("<svg")
+
+
+# --- the API: the same figures per cycle and per month ---------------------------------------------------------
+
+def test_the_api_gives_the_figures_per_cycle_and_per_month(fixer, world):
+    cycle = fixer.get(f"/api/v1/impactco/cycles/{world['first'].pk}/impact/").json()
+    assert (cycle["vehicle_km"], cycle["km_per_kg"], cycle["average_peak_fill_percent"]) == (110, 2.2, 85)
+    assert [(k["kind"], k["co2_kg"]) for k in cycle["co2_by_kind"]] == [("van_cooled", 30), ("cargo_bike", 0.1)]
+    assert (cycle["saved"]["km_percent"], cycle["saved"]["vehicle_km_percent"]) == (68, 78)
+    month = fixer.get("/api/v1/impactco/impact/?month=2026-11").json()
+    assert [(row["cycle"], row["baseline_km"]) for row in month["cycles"]] == [
+        (world["first"].pk, 500), (world["second"].pk, 300)]
+    assert (month["vehicle_km"], month["saved"]["km_percent"]) == (200, 68.75)
+    assert fixer.get(f"/api/v1/impactco/cycles/{world['foreign'].pk}/impact/").status_code == 404
+    assert fixer.get("/api/v1/impactco/impact/?month=2026-13").status_code == 400
