@@ -204,7 +204,7 @@ def test_publish_once_then_drivers_and_home_customers_are_told(week, django_capt
         run = plan(week["cycle"])
         with django_capture_on_commit_callbacks() as callbacks:
             planning.planning_run_publish(run_id=run.pk, user=week["fixer"].user)
-        assert len(callbacks) == 1  # the e-mails are queued once the publish commits
+        assert len(callbacks) == 2  # once the publish commits: the e-mails and the route sheets are queued
         run.refresh_from_db()
         assert run.status == PlanningRun.Status.PUBLISHED and run.published_at
         with pytest.raises(ValidationError):
