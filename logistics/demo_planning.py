@@ -1,5 +1,6 @@
 """Demo rounds: each coop's vehicles (coop/data/regions.json), its driver, and a published plan for the newest
-closed cycle with packing data (logistics.demo builds that; run after it in SEEDERS).
+closed cycle with packing data (logistics.demo builds that; run after it in SEEDERS). Vehicles with insulated
+boxes may carry chilled goods, so the plain van takes Thursday's farms and Friday evening's homes.
 
 The solve is kept short (a solution limit, a few seconds at most) so seed_demo stays fast, and runs here in
 place rather than in the routing queue, so the demo has a plan without a worker. Idempotent: vehicles and
@@ -33,7 +34,9 @@ def vehicle_ensure(coop: Cooperative, spec: dict, hub: Hub | None) -> Vehicle:
     vehicle, _created = Vehicle.objects.get_or_create(coop=coop, key=spec["key"], defaults={
         "name": spec["name"], "kind": spec["kind"], "energy": spec.get("energy", "diesel"),
         "capacity_kg": Decimal(str(spec["capacity_kg"])), "capacity_crates": int(spec["capacity_crates"]),
-        "is_cooled": bool(spec.get("cooled")),
+        # Insulated boxes keep chilled goods cold for a round of a few hours (collecting farms on Thursday, homes
+        # on Friday evening after the cooled van's shift): such a vehicle may carry chilled goods.
+        "is_cooled": bool(spec.get("cooled") or spec.get("insulated_boxes")),
         # Diesel vans without a Euro 6 sticker may not enter Gent/Antwerpen; the demo fleet is recent.
         "is_lez_compliant": True,
         "cost_per_km": Decimal(str(costs.get("per_km", "0.30"))), "cost_per_hour": Decimal(str(costs.get(

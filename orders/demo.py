@@ -1,5 +1,8 @@
 """Demo week for every coop: a schedule, pickup points and a home-delivery zone from coop/data/regions.json,
 an open cycle for this week with offers from every producer, and past closed cycles with orders and payments.
+A past week is a real cooperative's week: some forty-five households (of klant1..klant60) and the four
+kitchens' standing orders, about what the demo fleet carries on a Friday (a 60-crate cooled van, a 40-crate
+van and a cargo bike, one trip each), so its rounds are planned full rather than a third empty.
 
 Deterministic (random.Random seeded per coop and delivery day) and idempotent: everything is keyed on stable
 values (schedule name, pickup point key, zone name, the schedule's delivery day), and a cycle's offers, orders
@@ -8,6 +11,7 @@ is open, exactly as customers place them; a past cycle is then moved to closed b
 """
 
 import random
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -30,7 +34,7 @@ from orders.services.payments import payment_record
 SCHEDULE_NAME = "Wekelijkse levering"
 PAST_WEEKS = 3
 MIN_OPEN = timedelta(days=2)  # the demo's open cycle stays open at least this long after seeding
-ORDERS_PER_PAST_CYCLE = 12
+ORDERS_PER_PAST_CYCLE = 45  # households drawn; a few drop out when a capped offer runs short
 OPEN_CYCLE_CUSTOMERS = range(23, 31)  # klant23..klant30 already ordered this week; klant1..22 have not
 DAY_NAMES = {"mon": "ma", "tue": "di", "wed": "wo", "thu": "do", "fri": "vr", "sat": "za", "sun": "zo"}
 
@@ -196,12 +200,22 @@ def cycle_ensure(*, coop: Cooperative, schedule: CycleSchedule, delivery: date, 
                        key=f"demo-{delivery.isoformat()}-{number}", limited_ok=past)
         if order is not None and past:
             _pay(order, rng)
+    standing_orders_place(cycle)
     if past:
         # The cut-off came: closed by a conditional update on the state (as the cut-off task does).
         OrderCycle.objects.filter(pk=cycle.pk, status=OrderCycle.Status.OPEN).update(
             status=OrderCycle.Status.CLOSED, cutoff_at=min(cutoff_at, now - timedelta(minutes=1)))
         cycle.refresh_from_db()
     return cycle
+
+
+def standing_orders_place(cycle: OrderCycle) -> None:
+    """The kitchens' standing orders (orders.demo_b2b makes them, and runs first) go into every week, past ones
+    included, as the beat tick places them when a cycle opens: a coop's week is the kitchens' volume too."""
+    from orders.services.standing import StandingPlacementError, standing_orders_place_for_cycle
+
+    with suppress(StandingPlacementError):  # left claimed: the beat tick retries it
+        standing_orders_place_for_cycle(cycle=cycle, notify=False)
 
 
 @scopes_disabled()

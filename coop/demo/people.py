@@ -1,6 +1,9 @@
 """Cooperatives, people and memberships of the demo (Foundation issue)."""
 
+from functools import cache
+
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django_scopes import scopes_disabled
 
 from coop.models import Cooperative
@@ -9,6 +12,7 @@ from members.models import Membership, Role, User
 from .identifiers import fake_enterprise_number, fake_iban
 
 PASSWORD = "korteketen"
+CONSUMERS = 60  # klant1..klant60 per coop: enough households for a week that fills the demo fleet
 
 FIRST_NAMES = ["Lotte", "Jonas", "Marie", "Wout", "Fien", "Lucas", "Noor", "Arne", "Elise", "Seppe", "Hanne",
                "Tibo", "Lien", "Ruben", "Sarah", "Pieter", "Emma", "Bram", "Julie", "Stijn", "Ines", "Jens",
@@ -19,6 +23,12 @@ LAST_NAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Cl
               "Cools", "Pauwels", "Declercq", "Verhoeven", "Van de Velde"]
 
 
+@cache
+def _password_hash() -> str:
+    # Hashed once per run: the hasher is slow on purpose (about 0.5 s each), and every demo password is the same.
+    return make_password(PASSWORD)
+
+
 def user_ensure(email: str, *, first_name: str = "", last_name: str = "", superuser: bool = False) -> User:
     """Create the demo user once; a second run changes nothing (no password re-hash)."""
     user, created = User.objects.get_or_create(
@@ -26,7 +36,7 @@ def user_ensure(email: str, *, first_name: str = "", last_name: str = "", superu
                                "is_superuser": superuser},
     )
     if created:
-        user.set_password(PASSWORD)
+        user.password = _password_hash()
         user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
@@ -79,9 +89,9 @@ def seed(region: dict) -> None:
             contact = farm["contact"]
             membership_ensure(coop, user_ensure(farm["seed_login"], first_name=contact["first_name"],
                                                 last_name=contact["last_name"]), [Role.PRODUCER])
-        for n in range(1, 31):
+        for n in range(1, CONSUMERS + 1):
             first = FIRST_NAMES[(n - 1 + index) % len(FIRST_NAMES)]
-            last = LAST_NAMES[(n * 7 + index) % len(LAST_NAMES)]
+            last = LAST_NAMES[(n * 7 + index + (n - 1) // 30) % len(LAST_NAMES)]  # klant31.. other names
             membership_ensure(coop, user_ensure(f"klant{n}@{slug}.example", first_name=first, last_name=last),
                               [Role.CONSUMER])
         for kitchen in spec["b2b_kitchens"]:

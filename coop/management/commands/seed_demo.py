@@ -11,8 +11,8 @@ SEEDERS = [
     "coop.demo.people.seed",
     "coop.demo.producers.seed",
     "catalog.demo.seed",
-    "orders.demo.seed",  # before the kitchens: their standing orders go into the open cycle it makes
-    "orders.demo_b2b.seed",
+    "orders.demo_b2b.seed",  # the kitchens' accounts and standing orders, placed in every week orders.demo makes
+    "orders.demo.seed",
     "logistics.demo.seed",  # after the orders: closes the newest past cycle's documents
     "logistics.demo_planning.seed",  # after the hub: vehicles, drivers and a published plan for that cycle
     "invoicing.demo.seed",  # last month's weeks delivered and invoiced (kitchens monthly, some consumers)
