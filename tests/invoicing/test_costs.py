@@ -1,7 +1,7 @@
 """Cost sharing and break-even (issue 11 item 7): costs per month, allocation keys, the dashboard's figures,
 its pages and API, and who may see them."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -381,3 +381,18 @@ def test_economics_api_gives_the_months_figures_and_shares(client, shop, world_a
     assert client.get(f"/api/v1/{shop.coop.slug}/economics/?month=junk").status_code == 400
     client.force_login(world_a.member.user)
     assert client.get(f"/api/v1/{shop.coop.slug}/economics/?month=2025-06").status_code == 403
+
+
+def test_demo_costs_fill_the_months_with_deliveries_once(shop):
+    from invoicing.demo_costs import seed
+
+    with scope(coop=shop.coop):
+        delivered_order(shop, [("wortelen", 5, {})], delivered_on=timezone.localdate() - timedelta(days=35))
+    seed({"coops": [{"slug": shop.coop.slug}]})
+    with scope(coop=shop.coop):
+        months = set(CostEntry.objects.values_list("month", flat=True))
+        count = CostEntry.objects.count()
+        assert months and all(m.day == 1 for m in months)
+        assert CostEntry.objects.filter(category="vehicle_km", quantity__gt=0).exists()
+        seed({"coops": [{"slug": shop.coop.slug}]})
+        assert CostEntry.objects.count() == count

@@ -17,6 +17,7 @@ SEEDERS = [
     "logistics.demo_planning.seed",  # after the hub: vehicles, drivers and a published plan for that cycle
     "invoicing.demo.seed",  # last month's weeks delivered and invoiced (kitchens monthly, some consumers)
     "invoicing.settlements.demo.seed",  # after last month is delivered: its producer settlements issued
+    "invoicing.demo_costs.seed",  # the months with deliveries get their costs (economics dashboard)
 ]
 
 
