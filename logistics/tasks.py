@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from coop.models import Cooperative
-from coop.services import job_fail, job_report_progress, job_start, job_succeed
+from coop.services import job_report_progress, job_start
 from coop.tenancy.tasks import CoopTask, enqueue_on_commit
 
 from .models import CycleDocument
@@ -33,7 +33,10 @@ def close_due(coop_id: int) -> list[int]:
 @shared_task(base=CoopTask, bind=True, name="logistics.close_cycle", autoretry_for=(ConnectionError,),
              retry_backoff=True, max_retries=5)
 def close_cycle(self, coop_id: int, cycle_id: int, job_id: int | None = None) -> dict:
-    """Close one cycle, then queue its documents. Running twice (or after a crash) changes nothing more."""
+    """Close one cycle, then queue its documents. Running twice (or after a crash) changes nothing more.
+
+    cycle_close succeeds or fails the Job (this one's and the one recorded on the cycle by a close that died).
+    """
     if job_id:
         job_start(job_id=job_id)
 
@@ -41,22 +44,13 @@ def close_cycle(self, coop_id: int, cycle_id: int, job_id: int | None = None) ->
         if job_id:
             job_report_progress(job_id=job_id, progress=progress, message=message)
 
-    try:
-        result = cycle_close(cycle_id=cycle_id, report=report)
-    except Exception as exc:
-        if job_id:
-            job_fail(job_id=job_id, message=str(exc))
-        raise
+    result = cycle_close(cycle_id=cycle_id, job_id=job_id, report=report)
     pending = list(CycleDocument.objects.filter(cycle_id=cycle_id, status=CycleDocument.Status.PENDING)
                    .values_list("pk", flat=True))
     with transaction.atomic():
         for document_id in pending:
             enqueue_on_commit(render_document, coop_id, document_id)
-    summary = {"cycle": cycle_id, "purchase_orders": result.purchase_orders, "orders": result.orders,
-               "documents": result.documents, "already_closed": result.already_closed}
-    if job_id:
-        job_succeed(job_id=job_id, result=summary, message="")
-    return summary
+    return result.summary()
 
 
 @shared_task(base=CoopTask, name="documents.render_cycle_document", autoretry_for=(OSError,), retry_backoff=True,

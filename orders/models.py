@@ -54,6 +54,10 @@ class OrderCycle(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT,
                               db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The Job of a close started from the page or the API: whoever finishes the close (its own task, the
+    # message delivered again, or the beat scan after a crash) finishes this Job too, so it never stays running.
+    close_job = models.ForeignKey("coop.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = ScopedManager(coop="coop")
 

@@ -5,7 +5,8 @@ and stops new ones at once. Phase 2 builds purchase orders, packing data, the cr
 list of documents, and moves closing -> closed, all in ONE transaction: a worker killed in the middle leaves
 "closing" and nothing else, and the retry (acks_late, or the beat scan: cycles_due_for_closing) builds it
 all again. Unique constraints on every generated row make a duplicate impossible even if two workers get
-this far.
+this far. The Job of a close started by hand is recorded on the cycle, and the transaction that closes the
+cycle also finishes that Job, whichever worker (or beat scan) gets there.
 """
 
 import math
@@ -23,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositItem, Product, ProductDeposit
+from coop.models import Job
+from coop.services import job_fail, job_succeed
 from logistics.models import CycleDocument, DepositMovement, OrderPacking, PurchaseOrder, PurchaseOrderLine
 from members.models import Producer
 from orders.models import Order, OrderCycle, OrderLine
@@ -42,28 +45,72 @@ class CloseResult:
     orders: int
     documents: int
 
+    def summary(self) -> dict:
+        """What a close's Job reports as its result."""
+        return {"cycle": self.cycle_id, "purchase_orders": self.purchase_orders, "orders": self.orders,
+                "documents": self.documents, "already_closed": self.already_closed}
+
 
 def _progress(report, value: int, message: str) -> None:
     if report:
         report(value, message)
 
 
-def cycle_start_closing(*, cycle_id: int) -> str:
-    """open -> closing (waits for orders in flight); returns the state found or reached."""
+def cycle_start_closing(*, cycle_id: int, job_id: int | None = None) -> str:
+    """open -> closing (waits for orders in flight); returns the state found or reached.
+
+    With a job_id (a close started by hand) the Job is recorded on the cycle unless another unfinished one
+    already is: that one's task may have died, and this task finishes its own Job anyway.
+    """
     with transaction.atomic():
         cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+        fields = []
         if cycle.status == OrderCycle.Status.OPEN:
             cycle.status = OrderCycle.Status.CLOSING
-            cycle.save(update_fields=["status"])
+            fields.append("status")
         elif cycle.status not in (OrderCycle.Status.CLOSING, OrderCycle.Status.CLOSED):
             raise ValidationError(_("Only an open cycle can be closed (this one is %(status)s).")
                                   % {"status": cycle.get_status_display()})
+        if (job_id and cycle.status == OrderCycle.Status.CLOSING and cycle.close_job_id != job_id
+                and not _is_unfinished(cycle.close_job_id)):
+            cycle.close_job_id = job_id
+            fields.append("close_job")
+        if fields:
+            cycle.save(update_fields=fields)
         return cycle.status
 
 
-def cycle_close(*, cycle_id: int, report=None) -> CloseResult:
-    """Close a cycle. Safe to run twice, concurrently, or again after a crash: one set of results."""
-    if cycle_start_closing(cycle_id=cycle_id) == OrderCycle.Status.CLOSED:
+def cycle_close(*, cycle_id: int, job_id: int | None = None, report=None) -> CloseResult:
+    """Close a cycle. Safe to run twice, concurrently, or again after a crash: one set of results.
+
+    job_id is this run's own Job (if any): succeeded or failed here, as is the Job recorded on the cycle.
+    """
+    try:
+        result = _close(cycle_id, job_id, report)
+    except Exception as exc:
+        # the close rolled back: the cycle stays "closing" (or was never closable); say so in both Jobs
+        recorded = OrderCycle.objects.filter(pk=cycle_id).values_list("close_job_id", flat=True).first()
+        for failed in {job_id, recorded} - {None}:
+            job_fail(job_id=failed, message=str(exc))
+        raise
+    if job_id:
+        _job_succeed_once(job_id, result)
+    return result
+
+
+def _is_unfinished(job_id: int | None) -> bool:
+    return bool(job_id) and Job.objects.filter(pk=job_id).exclude(
+        status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]).exists()
+
+
+def _job_succeed_once(job_id: int, result: CloseResult) -> None:
+    """Idempotent: a Job that already succeeded keeps its result and finishing time."""
+    if not Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).exists():
+        job_succeed(job_id=job_id, result=result.summary(), message="")
+
+
+def _close(cycle_id: int, job_id: int | None, report) -> CloseResult:
+    if cycle_start_closing(cycle_id=cycle_id, job_id=job_id) == OrderCycle.Status.CLOSED:
         return _result(cycle_id, already_closed=True)
     _progress(report, 10, _("Orders frozen"))
     with transaction.atomic():
@@ -76,9 +123,12 @@ def cycle_close(*, cycle_id: int, report=None) -> CloseResult:
         if cycle.status == OrderCycle.Status.CLOSED:  # another worker finished while we waited for the lock
             return _result(cycle_id, already_closed=True)
         cycle_build_documents(cycle, report=report)
-        cycle.status = OrderCycle.Status.CLOSED
-        cycle.save(update_fields=["status"])
-    return _result(cycle_id, already_closed=False)
+        cycle.status, cycle.closed_at = OrderCycle.Status.CLOSED, timezone.now()
+        cycle.save(update_fields=["status", "closed_at"])
+        result = _result(cycle_id, already_closed=False)
+        if cycle.close_job_id:  # in this transaction: the Job succeeds if and only if the cycle closed
+            _job_succeed_once(cycle.close_job_id, result)
+    return result
 
 
 def cycle_build_documents(cycle: OrderCycle, *, report=None) -> None:
