@@ -122,17 +122,23 @@ def document_pdf(document: CycleDocument) -> bytes:
 
 
 def document_render(*, document_id: int) -> str:
-    """Render once: a document already ready is left alone, so a retried task does no double work."""
-    document = CycleDocument.objects.select_related("cycle", "coop").get(pk=document_id)
-    if document.status == CycleDocument.Status.READY and document.file:
-        return "already-ready"
-    pdf = document_pdf(document)
+    """Render once: a document already ready is left alone, so a retried task does no double work.
+
+    The row stays locked for the whole render, which is how the beat scan (services/cycle_documents.py) tells
+    a document being rendered from one whose task was lost (a dead worker's lock goes with its connection).
+    A second task for the same document meanwhile skips it instead of rendering it again.
+    """
     with transaction.atomic():
-        locked = CycleDocument.objects.select_for_update().get(pk=document_id)
-        if locked.status == CycleDocument.Status.READY and locked.file:
+        document = (CycleDocument.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("cycle", "coop").filter(pk=document_id).first())
+        if document is None:
+            CycleDocument.objects.get(pk=document_id)  # gone: DoesNotExist, as before
+            return "being-rendered"
+        if document.status == CycleDocument.Status.READY and document.file:
             return "already-ready"
-        locked.file.save(f"{locked.kind}-{locked.cycle_id}-{locked.subject.replace(':', '-')}.pdf",
-                         ContentFile(pdf), save=False)
-        locked.status, locked.generated_at, locked.error = CycleDocument.Status.READY, timezone.now(), ""
-        locked.save(update_fields=["file", "status", "generated_at", "error"])
+        pdf = document_pdf(document)
+        document.file.save(f"{document.kind}-{document.cycle_id}-{document.subject.replace(':', '-')}.pdf",
+                           ContentFile(pdf), save=False)
+        document.status, document.generated_at, document.error = CycleDocument.Status.READY, timezone.now(), ""
+        document.save(update_fields=["file", "status", "generated_at", "error"])
     return "rendered"

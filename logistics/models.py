@@ -150,12 +150,18 @@ class CycleDocument(models.Model):
     file = models.FileField(upload_to="cycle-documents/%Y/%m/", blank=True)
     error = models.CharField(max_length=300, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
+    # when a render was last queued: a pending document asked for long ago lost its task (the beat scan
+    # queues it again); one being rendered is told apart by its row lock, held for the whole render
+    requested_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(coop="coop")
 
     class Meta:
         ordering = ["kind", "title"]
         constraints = [models.UniqueConstraint(fields=["cycle", "kind", "subject"], name="one_document_per_subject")]
+        # the beat scan's "anything stuck in this cycle?" looks only at the few pending rows
+        indexes = [models.Index(fields=["cycle", "requested_at"], condition=models.Q(status="pending"),
+                                name="cycle_document_pending")]
 
     def __str__(self):
         return self.title

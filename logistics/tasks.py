@@ -11,6 +11,7 @@ from coop.tenancy.tasks import CoopTask, enqueue_on_commit
 
 from .models import CycleDocument
 from .services.closing import cycle_close, cycles_due_for_closing
+from .services.cycle_documents import cycles_with_stuck_documents, documents_claim
 
 
 @shared_task(name="logistics.close_due_all")
@@ -24,10 +25,22 @@ def close_due_all() -> int:
 
 @shared_task(base=CoopTask, name="logistics.close_due")
 def close_due(coop_id: int) -> list[int]:
+    """Queue the closes that are due (or left half-way), and again the documents whose render was lost."""
     due = cycles_due_for_closing()
     for cycle_id in due:
         close_cycle.delay(coop_id, cycle_id)
+    for cycle_id in cycles_with_stuck_documents():
+        queue_documents(coop_id, cycle_id, stale_only=True)
     return due
+
+
+def queue_documents(coop_id: int, cycle_id: int, *, stale_only: bool) -> int:
+    """Queue a render for the cycle's pending documents not being rendered (see documents_claim)."""
+    with transaction.atomic():
+        document_ids = documents_claim(cycle_id=cycle_id, stale_only=stale_only)
+        for document_id in document_ids:
+            enqueue_on_commit(render_document, coop_id, document_id)
+    return len(document_ids)
 
 
 @shared_task(base=CoopTask, bind=True, name="logistics.close_cycle", autoretry_for=(ConnectionError,),
@@ -45,11 +58,7 @@ def close_cycle(self, coop_id: int, cycle_id: int, job_id: int | None = None) ->
             job_report_progress(job_id=job_id, progress=progress, message=message)
 
     result = cycle_close(cycle_id=cycle_id, job_id=job_id, report=report)
-    pending = list(CycleDocument.objects.filter(cycle_id=cycle_id, status=CycleDocument.Status.PENDING)
-                   .values_list("pk", flat=True))
-    with transaction.atomic():
-        for document_id in pending:
-            enqueue_on_commit(render_document, coop_id, document_id)
+    queue_documents(coop_id, cycle_id, stale_only=False)
     return result.summary()
 
 
@@ -59,6 +68,8 @@ def render_document(coop_id: int, document_id: int) -> str:
     from .documents import document_render
 
     outcome = document_render(document_id=document_id)
+    if outcome == "being-rendered":  # another worker has it and mails it when done
+        return outcome
     if CycleDocument.objects.filter(pk=document_id, kind=CycleDocument.Kind.PURCHASE_ORDER).exists():
         # the producer gets the PDF by e-mail (in the default queue, so mail never waits behind PDFs)
         send_purchase_order.delay(coop_id, document_id)

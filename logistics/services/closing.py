@@ -270,6 +270,7 @@ def _book_deposits_out(cycle: OrderCycle) -> None:
 
 def _register_documents(cycle: OrderCycle) -> None:
     coop_language = cycle.coop.default_language
+    now = timezone.now()  # the close queues them right after its commit
     docs = [CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.HUB_SUMMARY, subject="hub",
                           title=_("Hub summary"), language=coop_language)]
     for po in PurchaseOrder.objects.filter(cycle=cycle).select_related("producer__membership__user"):
@@ -293,6 +294,8 @@ def _register_documents(cycle: OrderCycle) -> None:
             "pk", "number", "language"):
         docs.append(CycleDocument(coop=cycle.coop, cycle=cycle, kind=CycleDocument.Kind.PACKING_LIST,
                                   subject=f"order:{order_id}", title=number, language=language or coop_language))
+    for doc in docs:
+        doc.requested_at = now
     CycleDocument.objects.bulk_create(docs, ignore_conflicts=True, batch_size=2000)
 
 

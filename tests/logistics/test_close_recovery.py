@@ -1,14 +1,22 @@
-"""After a crash: the Job of a close started by hand is finished by whoever finishes the close."""
+"""After a crash: the Job of a close started by hand is finished by whoever finishes the close, and the beat
+scan queues again the documents of a closed cycle whose render was lost (never one being rendered)."""
+
+import threading
+from datetime import timedelta
 
 import pytest
-from django_scopes import scope
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
 from coop.models import Job
 from coop.services import job_create, job_start
-from logistics.models import PurchaseOrder
+from logistics import documents
+from logistics.models import CycleDocument, PurchaseOrder
 from logistics.services import closing
 from logistics.services.closing import cycle_close, cycle_start_closing, cycles_due_for_closing
-from logistics.tasks import close_cycle, render_document
+from logistics.services.cycle_documents import LOOK_BACK, REQUEUE_AFTER, cycles_with_stuck_documents, documents_claim
+from logistics.tasks import close_cycle, close_due, render_document, send_purchase_order
 from orders.models import OrderCycle
 
 
@@ -80,3 +88,88 @@ def test_a_close_by_hand_while_another_is_unfinished_keeps_the_first_job(world_a
         result = cycle_close(cycle_id=cycle.pk, job_id=second.pk)  # the second task finishes both
         assert not result.already_closed
         assert set(Job.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {"succeeded"}
+
+
+def _closed_without_renders(world):
+    """The close committed, but its worker died before it queued the renders."""
+    cycle = world.extra["cycle"]
+    cycle_close(cycle_id=cycle.pk)
+    return OrderCycle.objects.get(pk=cycle.pk)
+
+
+def test_the_scan_queues_again_the_documents_of_a_close_whose_worker_died(world_a, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    queued = _queued_renders(monkeypatch)
+    monkeypatch.setattr(close_cycle, "delay", lambda *args: None)  # this test is about the documents only
+    monkeypatch.setattr(send_purchase_order, "delay", lambda *args: None)
+    with scope(coop=world_a.coop):
+        cycle = _closed_without_renders(world_a)
+        documents_before = sorted(CycleDocument.objects.filter(cycle=cycle).values_list("kind", "subject"))
+        now = timezone.now()
+        assert cycle.pk not in cycles_with_stuck_documents(now=now)  # just asked for: their tasks may be queued
+        later = now + REQUEUE_AFTER + timedelta(minutes=1)
+        assert cycle.pk in cycles_with_stuck_documents(now=later)
+        assert cycle.pk not in cycles_with_stuck_documents(now=cycle.closed_at + LOOK_BACK + timedelta(minutes=1))
+
+        hub = CycleDocument.objects.get(cycle=cycle, kind=CycleDocument.Kind.HUB_SUMMARY)
+        render_document.apply(args=(world_a.coop.pk, hub.pk)).get()  # this one did get rendered
+        CycleDocument.objects.filter(cycle=cycle).update(requested_at=now - REQUEUE_AFTER - timedelta(minutes=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            close_due.apply(args=(world_a.coop.pk,)).get()
+        pending = set(CycleDocument.objects.filter(cycle=cycle, status="pending").values_list("pk", flat=True))
+        assert len(pending) == 5 and sorted(queued) == sorted(pending)  # the ready one is not queued
+        with django_capture_on_commit_callbacks(execute=True):
+            close_due.apply(args=(world_a.coop.pk,)).get()
+        assert len(queued) == 5  # asked for again just now: the next scan waits REQUEUE_AFTER
+
+        for document_id in queued + queued:  # every render twice (the lost message may still turn up)
+            render_document.apply(args=(world_a.coop.pk, document_id)).get()
+        assert not CycleDocument.objects.filter(cycle=cycle).exclude(status="ready").exists()
+        assert sorted(CycleDocument.objects.filter(cycle=cycle).values_list("kind", "subject")) == documents_before
+        assert cycle.pk not in cycles_with_stuck_documents(now=later)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_being_rendered_is_not_queued_again(monkeypatch):
+    from tests.conftest import make_world
+
+    world = make_world("traag", "Traag")
+    with scope(coop=world.coop):
+        cycle = _closed_without_renders(world)
+        slow = CycleDocument.objects.get(cycle=cycle, kind=CycleDocument.Kind.HUB_SUMMARY)
+        CycleDocument.objects.filter(cycle=cycle).update(requested_at=timezone.now() - REQUEUE_AFTER * 2)
+    rendering, release = threading.Event(), threading.Event()
+    real_pdf = documents.document_pdf
+
+    def slow_pdf(document):
+        if document.pk == slow.pk:
+            rendering.set()
+            release.wait(30)
+        return real_pdf(document)
+
+    monkeypatch.setattr(documents, "document_pdf", slow_pdf)
+    outcome = []
+
+    def render():
+        try:
+            with scopes_disabled():
+                outcome.append(documents.document_render(document_id=slow.pk))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=render)
+    worker.start()
+    try:
+        assert rendering.wait(30)
+        with scope(coop=world.coop):
+            claimed = documents_claim(cycle_id=cycle.pk, stale_only=True)
+            assert slow.pk not in claimed and len(claimed) == 5
+            # a second task for the same document meanwhile does not render it again
+            assert documents.document_render(document_id=slow.pk) == "being-rendered"
+    finally:
+        release.set()
+        worker.join(60)
+    assert outcome == ["rendered"]
+    with scope(coop=world.coop):
+        assert CycleDocument.objects.get(pk=slow.pk).status == CycleDocument.Status.READY
+        assert cycle.pk not in cycles_with_stuck_documents()

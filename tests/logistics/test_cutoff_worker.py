@@ -4,11 +4,16 @@ import io
 import time
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
+from coop.models import Job
+from coop.services import job_create, job_start
 from logistics.models import CycleDocument, OrderPacking, PurchaseOrder, PurchaseOrderLine
-from logistics.tasks import close_cycle
+from logistics.services.closing import cycle_close, cycle_start_closing
+from logistics.services.cycle_documents import REQUEUE_AFTER
+from logistics.tasks import close_cycle, close_due_all
 from orders.models import OrderCycle
 from tests.celery_worker import kill_worker, running_worker
 from tests.conftest import make_world
@@ -81,3 +86,33 @@ def test_a_worker_killed_during_the_close_is_completed_by_the_next():
         with scopes_disabled():
             assert _wait(lambda: not CycleDocument.objects.filter(cycle=cycle).exclude(status="ready").exists())
     assert _counts(cycle.pk) == (1, 1, 1, 6)
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_scan_finishes_what_dead_workers_left_without_waiting_for_the_broker():
+    """Two crashes whose messages Redis would only hand out again after an hour: a close started from the page
+    that died in "closing", and a close that committed but died before queueing its PDFs. One beat scan
+    finishes the first close and its Job, and has every PDF of both rendered."""
+    stuck, unrendered = make_world("verlaten", "Verlaten"), make_world("onaf", "Onaf")
+    with scopes_disabled():
+        job = job_create(coop=stuck.coop, kind="cycle_close", created_by=stuck.admin)
+        job_start(job_id=job.pk)
+        cycle_start_closing(cycle_id=stuck.extra["cycle"].pk, job_id=job.pk)
+        cycle_close(cycle_id=unrendered.extra["cycle"].pk)
+        CycleDocument.objects.filter(cycle=unrendered.extra["cycle"]).update(
+            requested_at=timezone.now() - 2 * REQUEUE_AFTER)
+    cycles = [stuck.extra["cycle"].pk, unrendered.extra["cycle"].pk]
+
+    def all_ready():
+        with scopes_disabled():
+            return not CycleDocument.objects.filter(cycle_id__in=cycles).exclude(status="ready").exists()
+
+    with running_worker(queues="default,documents"):
+        close_due_all.delay()
+        assert _wait(lambda: _status(cycles[0]) == OrderCycle.Status.CLOSED)
+        assert _wait(all_ready)
+    with scopes_disabled():
+        job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.result["purchase_orders"] == 1
+    assert _counts(cycles[0]) == _counts(cycles[1]) == (1, 1, 1, 6)
