@@ -21,6 +21,7 @@ from django.db.models.signals import post_delete, post_save
 logger = logging.getLogger(__name__)
 
 PREFIX = "version:"
+TTL = 30 * 24 * 3600  # a token that expires is made again: renderings made from the old one are simply not used
 
 
 def key(name: str) -> str:
@@ -29,7 +30,7 @@ def key(name: str) -> str:
 
 def _new_token(name: str) -> None:
     try:
-        cache.set(key(name), secrets.token_hex(8), None)
+        cache.set(key(name), secrets.token_hex(8), TTL)
     except Exception:
         logger.warning("version %s not bumped: cache unavailable", name, exc_info=True)
 
@@ -47,7 +48,7 @@ def tokens(names: list[str], found: dict | None = None) -> tuple[str, ...]:
         found.update(cache.get_many([key(name) for name in missing]))
     for name in names:
         if found.get(key(name)) is None:
-            cache.add(key(name), secrets.token_hex(8), None)  # add: a concurrent first reader's token wins
+            cache.add(key(name), secrets.token_hex(8), TTL)  # add: a concurrent first reader's token wins
             found[key(name)] = cache.get(key(name))
     return tuple(found[key(name)] for name in names)
 
