@@ -7,6 +7,8 @@ stable between re-plans of the run, so pins, stop ids on a driver's phone and re
 re-optimising. Business flows live in logistics/services/planning*.py, never here.
 """
 
+import secrets
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -275,7 +277,10 @@ class Stop(models.Model):
 
 
 def _stop_event_upload(instance, filename):
-    return f"stop-events/{instance.coop_id}/{instance.client_id}-{filename}"
+    """Signatures and photos are served only through a view that checks coop and role (views/stop_proof.py).
+    A random folder besides: should the media folder ever be served as it is (DEBUG does; a proxy set up for
+    product photos might), the path is not guessable (the client id is the phone's choice, and the API's)."""
+    return f"stop-events/{instance.coop_id}/{secrets.token_urlsafe(18)}/{filename}"
 
 
 class StopEvent(models.Model):

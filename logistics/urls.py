@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import crates, cycle, impact, planning, planning_edits, producer, weights
+from .views import crates, cycle, documents, impact, planning, planning_edits, producer, stop_proof, weights
 
 cycle_prefix = "cycles/<int:cycle_id>/"
 plan_prefix = "plans/<int:planning_run_id>/"
@@ -12,6 +12,7 @@ urlpatterns = [
     path(cycle_prefix, cycle.cycle_dashboard, name="hub_cycle"),
     path(cycle_prefix + "close/", cycle.cycle_close_start, name="hub_cycle_close"),
     path(cycle_prefix + "documents/", cycle.cycle_documents, name="hub_cycle_documents"),
+    path(cycle_prefix + "documents/retry/", documents.cycle_documents_retry, name="hub_cycle_documents_retry"),
     path(cycle_prefix + "weights/", weights.weights, name="hub_weights"),
     path(cycle_prefix + "weights/lines/<int:order_line_id>/", weights.line_weight_save, name="hub_line_weight"),
     path(cycle_prefix + "weights/products/<int:product_id>/shortage/", weights.product_shortage,
@@ -27,7 +28,13 @@ urlpatterns = [
     path("plans/stops/<int:stop_id>/move/", planning_edits.stop_move, name="planning_stop_move"),
     path("plans/stops/<int:stop_id>/pin/", planning_edits.stop_pin, name="planning_stop_pin"),
     path("plans/routes/<int:route_id>/pin/", planning_edits.route_pin, name="planning_route_pin"),
+    path("plans/stops/<int:stop_id>/", stop_proof.stop_detail, name="planning_stop_detail"),
+    path("plans/events/<int:stop_event_id>/signature/", stop_proof.stop_event_file, {"field": "signature"},
+         name="planning_stop_event_signature"),
+    path("plans/events/<int:stop_event_id>/photo/", stop_proof.stop_event_file, {"field": "photo"},
+         name="planning_stop_event_photo"),
     path("documents/<int:document_id>/", cycle.document_download, name="hub_document_download"),
+    path("documents/<int:document_id>/retry/", documents.document_retry, name="hub_document_retry"),
     path("crates/", crates.crates, name="hub_crates"),
     path("impact/", impact.impact_dashboard, name="hub_impact"),
     path("purchase-orders/", producer.purchase_order_list, name="hub_purchase_order_list"),

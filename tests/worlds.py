@@ -210,6 +210,29 @@ URL_KWARG_FILLERS.update({
 })
 
 
+def build_stop_event(world) -> None:
+    """Proof of delivery at the world's stop: a receiver's name, a signature and a photo only this coop may see."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from logistics.models import StopEvent
+
+    coop, stop = world.coop, world.extra["stop"]
+    secret = f"Geheime ontvanger {coop.slug}"
+    event = StopEvent(coop=coop, stop=stop, client_id=f"probe-{coop.slug}", kind=StopEvent.Kind.DONE,
+                      receiver_name=secret, note=f"Geheime notitie {coop.slug}", recorded_at=timezone.now(),
+                      recorded_by=world.admin)
+    event.signature.save("signature.png", ContentFile(b"\x89PNG\r\n\x1a\n" + secret.encode()), save=False)
+    event.photo.save("photo.jpg", ContentFile(b"\xff\xd8\xff" + secret.encode()), save=False)
+    event.save()
+    world.extra["stop_event"] = event
+    world.extra["private"] += [event.receiver_name, event.note]
+
+
+WORLD_BUILDERS.append(build_stop_event)
+URL_KWARG_FILLERS["stop_event_id"] = lambda w: w.extra["stop_event"].pk
+
+
 def build_costs(world) -> None:
     """A cost of last month with a description only this coop may see."""
     from datetime import date

@@ -122,3 +122,21 @@ def plan(cycle, *, budget=2, solution_limit=60, **kwargs):
 
     run = planning_run_create(cycle=cycle, time_budget=budget, **kwargs)
     return planning_run_execute(run_id=run.pk, solution_limit=solution_limit)
+
+
+def published_week(coop) -> dict:
+    """closed_week with a returnable crate, planned and published (no e-mails): a driver's delivery morning.
+    "run" and "kitchen" (the school kitchen's stop, with its route and driver) are added."""
+    from catalog.models import DepositItem
+    from logistics.models import Stop
+    from logistics.services.planning import planning_run_publish
+
+    week = closed_week(coop)
+    with scope(coop=coop):
+        if not DepositItem.objects.filter(code="veg_crate").exists():
+            factories.deposit_item(coop, code="veg_crate", kind="crate", value="3.00")
+        run = plan(week["cycle"])
+        planning_run_publish(run_id=run.pk, notify=False)
+        kitchen = Stop.objects.select_related("route__driver__user").get(
+            run=run, load__orders__0__customer_id=week["chef"].pk)
+    return {**week, "coop": coop, "run": run, "kitchen": kitchen}
