@@ -14,6 +14,7 @@ from coop import views
 from coop.api import JobDetailAPI
 from members import api as members_api
 from members import views as members_views
+from members.views_logout import logout
 
 coop_api_patterns = [
     path("members/", members_api.MemberListAPI.as_view(), name="api_member_list"),
@@ -53,6 +54,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/logout/", logout, name="account_logout"),  # allauth's, telling the browser to forget its cache
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -83,6 +83,10 @@ def _js_text() -> dict:
         "failed": _("Not accepted:"),
         "discard": _("Discard"),
         "queued": _("waiting to be sent"),
+        "logout_one": _("1 update has not been sent yet. It stays on this phone and is sent when you log in here "
+                        "again. Log out anyway?"),
+        "logout_many": _("%(n)s updates have not been sent yet. They stay on this phone and are sent when you log "
+                         "in here again. Log out anyway?"),
         "statuses": dict(Stop.Status.choices),
     }
 

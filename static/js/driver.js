@@ -245,6 +245,23 @@
     });
   }
 
+  /* --- logging out on a shared phone --------------------------------------------------------------------- */
+  /* The page copies go at logout (signed_out.js, on the first page after it); the queue does not. Waiting updates
+     (with names, signatures, photos) stay on the phone until sent, even after logout: losing a proof of delivery is
+     worse than keeping it here a little longer. So: try to send first, and if some are still waiting, ask. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target, logout = app.getAttribute("data-logout");
+    if (!logout || form.getAttribute("action") !== logout || form.hasAttribute("data-confirmed")) return;
+    event.preventDefault();
+    var waited = new Promise(function (resolve) { setTimeout(resolve, 3000); });  // a weak network: not forever
+    Promise.race([flush(), waited]).then(all).catch(function () { return []; }).then(function (items) {
+      var question = items.length === 1 ? text.logout_one : text.logout_many.replace("%(n)s", items.length);
+      if (items.length && !window.confirm(question)) return;
+      form.setAttribute("data-confirmed", "");
+      form.submit();
+    });
+  });
+
   /* --- the signature pad -------------------------------------------------------------------------------- */
   function signaturePad(box) {
     var canvas = box.querySelector("canvas"), input = box.querySelector("input[name=signature_data]");

@@ -5,7 +5,9 @@ server, and once the network is back it is sent by itself and recorded exactly o
 test-artifacts/.
 
 While offline the driver also reloads the page: the service worker serves the copy of the last visit, and the
-waiting update (kept in IndexedDB) and the stop already done are still shown as such.
+waiting update (kept in IndexedDB) and the stop already done are still shown as such. Trying to log out then,
+the phone asks first (the update would stay behind); once all is sent, logging out asks nothing and leaves no
+copy of the day on the phone (offline, the driver's address shows nothing), while the queue's database stays.
 
 Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
 """
@@ -19,13 +21,13 @@ from django.db import connection
 from django_scopes import scope
 from PIL import Image
 
-from catalog.models import DepositItem
 from logistics.models import DepositMovement, Stop, StopEvent
 from logistics.services import planning
 from tests import factories
-from tests.logistics.planning_setup import closed_week, plan
+from tests.logistics.planning_setup import published_week
 
 CHROMIUM = Path("/usr/bin/chromium")
+LOGOUT = "form[action='/accounts/logout/'] button"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [
@@ -37,18 +39,12 @@ pytestmark = [
 @pytest.fixture
 def morning(transactional_db, monkeypatch):
     monkeypatch.setattr(planning, "enqueue_on_commit", lambda *args, **kwargs: None)  # no worker: no sheets, mails
-    coop = factories.CooperativeFactory(slug="ritdag", name="Coöperatie Ritdag")
-    world = closed_week(coop)
-    with scope(coop=coop):
-        if not DepositItem.objects.filter(code="veg_crate").exists():
-            factories.deposit_item(coop, code="veg_crate", kind="crate", value="3.00")
-        run = plan(world["cycle"])
-        planning.planning_run_publish(run_id=run.pk, notify=False)
-        kitchen = Stop.objects.select_related("route__driver__user").get(
-            run=run, load__orders__0__customer_id=world["chef"].pk)
+    world = published_week(factories.CooperativeFactory(slug="ritdag", name="Coöperatie Ritdag"))
+    kitchen = world["kitchen"]
+    with scope(coop=world["coop"]):
         stops = [s for s in Stop.objects.filter(route=kitchen.route).order_by("sequence") if s.kind != "depot"]
     assert len(stops) >= 2, "the cooled van's delivery morning has the kitchen and the pickup point"
-    return {**world, "coop": coop, "run": run, "route": kitchen.route, "stops": stops[:2]}
+    return {**world, "route": kitchen.route, "stops": stops[:2]}
 
 
 def _photo() -> bytes:
@@ -127,6 +123,14 @@ def test_driver_completes_two_stops_one_of_them_offline(live_server, morning, mo
             page.wait_for_selector(f"#stop-{first.pk}.status-done:not(.queued)")
             page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
             page.screenshot(path=str(ARTIFACTS / "driver-day-offline-phone.png"), full_page=True)
+            # Logging out now would leave the update behind: the phone asks first, and "no" keeps everything.
+            with page.expect_event("dialog") as asked:
+                page.click(LOGOUT)
+            assert "1" in asked.value.message
+            asked.value.dismiss()
+            page.wait_for_timeout(300)
+            assert page.url.endswith(day_url) and page.is_visible(LOGOUT)
+            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
 
             # The network is back: the queue is sent by itself.
             context.set_offline(False)
@@ -134,6 +138,22 @@ def test_driver_completes_two_stops_one_of_them_offline(live_server, morning, mo
             page.wait_for_selector(f"{card}.status-done:not(.queued)")
             page.wait_for_timeout(1000)  # room for a second (duplicate) send, which must not record anything
             page.screenshot(path=str(ARTIFACTS / "driver-day-phone.png"), full_page=True)
+
+            # Logging out with nothing waiting: no question; the copy of the day is gone from the phone.
+            page.on("dialog", lambda dialog: pytest.fail(f"asked without need: {dialog.message}"))
+            with page.expect_navigation():
+                page.click(LOGOUT)
+            kept = ["kk-driver-"]
+            for _attempt in range(50):
+                kept = page.evaluate("caches.keys()")
+                if not any(name.startswith("kk-driver-") for name in kept):
+                    break
+                page.wait_for_timeout(100)
+            assert not any(name.startswith("kk-driver-") for name in kept), kept
+            context.set_offline(True)
+            page.goto(f"{live_server.url}{day_url}")  # the service worker has nothing left to show
+            assert "Els" not in page.content() and first.name not in page.content()
+            assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == ["kk-driver"]
         finally:
             browser.close()
     with scope(coop=coop):

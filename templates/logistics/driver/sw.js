@@ -1,6 +1,7 @@
 {% load static %}/* Keeps the driver's page for when the network is gone (served from {{ scope }}sw.js, so that is its scope).
    Pages: network first, the copy of the last visit when offline. The page's style and script: from the cache.
-   Updates (POST) are never touched here: driver.js queues them in IndexedDB and sends them itself. */
+   Updates (POST) are never touched here: driver.js queues them in IndexedDB and sends them itself.
+   The copies are dropped when someone logs out (static/js/signed_out.js); the queue is not. */
 "use strict";
 const CACHE = "kk-driver-v1";
 const SCOPE = "{{ scope|escapejs }}";
