@@ -253,18 +253,16 @@ URL_KWARG_FILLERS["cost_entry_id"] = lambda w: w.extra["cost_entry"].pk
 
 
 def build_billing(world) -> None:
-    """An unmatched bank entry from a payer only this coop knows, and a reminder for the world's invoice."""
+    """An unmatched bank entry from a payer only this coop knows."""
     from datetime import date
 
-    from invoicing.models import BankTransaction, InvoiceReminder
+    from invoicing.models import BankTransaction
 
     coop = world.coop
     tx = BankTransaction.objects.create(coop=coop, source="camt053", bank_reference=f"REF-{coop.slug}",
                                         booking_date=date(2026, 11, 20), amount="12.34",
                                         counterparty_name=f"Geheime betaler {coop.slug}",
                                         counterparty_iban="BE68539007547034", free_text=f"betaling {coop.slug}")
-    InvoiceReminder.objects.create(coop=coop, invoice=world.extra["invoice"], level=1, open_amount="1.00",
-                                   days_overdue=7)
     world.extra.update(bank_transaction=tx)
     world.extra["private"] += [tx.counterparty_name]
 
