@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 
 from coop.charts import BAR_HEIGHT, GAP, LABEL_HEIGHT, WIDTH
 
-VALUE_ROOM = 64  # right of the longest bar, for its text
+VALUE_ROOM = 100  # right of the longest bar, for its text ("100 % crates" in the chart's 12-unit font)
 BAR_GAP = 3  # between the bars of one row
 
 

@@ -184,8 +184,8 @@ def test_the_month_and_its_newest_cycle_are_shown_by_default(fixer, world):
     cycle = body[body.index('id="cycle"'):]
     assert world["second"].name in cycle and "30 / 15 / 60" in cycle
     widths = dict(re.findall(r'<rect class="(average|peak)" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', cycle)[:2])
-    assert widths == {"average": "64.0", "peak": "64.0"}  # 25 % and 50 - 25 % of the 256-unit track
-    assert '<line class="marker" x1="192.0"' in cycle  # the 75 % target
+    assert widths == {"average": "55.0", "peak": "55.0"}  # 25 % and 50 - 25 % of the 220-unit track
+    assert '<line class="marker" x1="165.0"' in cycle  # the 75 % target
 
 
 def test_the_cycle_picker_shows_a_chosen_cycle(fixer, world):
@@ -241,11 +241,11 @@ def test_stacked_bars_scale_escape_and_mark():
                           ("600 km", [("baseline", "alone", D("600"))])])], title="km"))
     assert "<b>" not in svg and "&lt;b&gt;Week&lt;/b&gt;" in svg and "own &lt;trips&gt;" in svg
     lengths = [float(w) for w in re.findall(r'<rect class="\w+" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', svg)]
-    assert lengths == [85.3, 42.7, 256.0]  # scaled to the longest bar
+    assert lengths == [73.3, 36.7, 220.0]  # scaled to the longest bar
     capped = str(stacked_bar_chart_svg([("r", [("120 %", [("peak", "peak", D("120"))])])], title="fill",
                                        scale=D("100"), track=True, marker=D("75")))
-    assert 'class="track"' in capped and 'width="256.0" height="14"><title>' in capped  # never past the scale
-    assert '<line class="marker" x1="192.0"' in capped
+    assert 'class="track"' in capped and 'width="220.0" height="14"><title>' in capped  # never past the scale
+    assert '<line class="marker" x1="165.0"' in capped
     assert stacked_bar_chart_svg([], title="nothing").startswith("<svg")
 
 
