@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from orders.models import Order, OrderLine
 
 from .models import CycleDocument, OrderPacking, PurchaseOrder
+from .services.cycle_documents import document_render_failed
 
 STORAGE_ORDER = ["frozen", "chilled", "ambient"]  # pack cold goods last, list them first
 
@@ -126,19 +127,28 @@ def document_render(*, document_id: int) -> str:
 
     The row stays locked for the whole render, which is how the beat scan (services/cycle_documents.py) tells
     a document being rendered from one whose task was lost (a dead worker's lock goes with its connection).
-    A second task for the same document meanwhile skips it instead of rendering it again.
+    A second task for the same document meanwhile skips it instead of rendering it again. A render that
+    raises is rolled back and then recorded (error, and FAILED after its last attempt); a failed document
+    rendered after all (a retry) is ready like any other.
     """
-    with transaction.atomic():
-        document = (CycleDocument.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("cycle", "coop").filter(pk=document_id).first())
-        if document is None:
-            CycleDocument.objects.get(pk=document_id)  # gone: DoesNotExist, as before
-            return "being-rendered"
-        if document.status == CycleDocument.Status.READY and document.file:
-            return "already-ready"
-        pdf = document_pdf(document)
-        document.file.save(f"{document.kind}-{document.cycle_id}-{document.subject.replace(':', '-')}.pdf",
-                           ContentFile(pdf), save=False)
-        document.status, document.generated_at, document.error = CycleDocument.Status.READY, timezone.now(), ""
-        document.save(update_fields=["file", "status", "generated_at", "error"])
+    rendering = False
+    try:
+        with transaction.atomic():
+            document = (CycleDocument.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("cycle", "coop").filter(pk=document_id).first())
+            if document is None:
+                CycleDocument.objects.get(pk=document_id)  # gone: DoesNotExist, as before
+                return "being-rendered"
+            if document.status == CycleDocument.Status.READY and document.file:
+                return "already-ready"
+            rendering = True
+            pdf = document_pdf(document)
+            document.file.save(f"{document.kind}-{document.cycle_id}-{document.subject.replace(':', '-')}.pdf",
+                               ContentFile(pdf), save=False)
+            document.status, document.generated_at, document.error = CycleDocument.Status.READY, timezone.now(), ""
+            document.save(update_fields=["file", "status", "generated_at", "error"])
+    except Exception as exc:
+        if rendering:
+            document_render_failed(document_id=document_id, error=exc)
+        raise
     return "rendered"

@@ -148,7 +148,10 @@ class CycleDocument(models.Model):
     language = models.CharField(max_length=5, default="nl")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(upload_to="cycle-documents/%Y/%m/", blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # why the last render failed; cleared when one succeeds
+    # renders queued since it was registered or last retried by hand; after settings.CYCLE_DOCUMENT_MAX_ATTEMPTS
+    # a document that still fails is FAILED and no longer queued by the beat scan (services/cycle_documents.py)
+    attempts = models.PositiveSmallIntegerField(default=0)
     generated_at = models.DateTimeField(null=True, blank=True)
     # when a render was last queued: a pending document asked for long ago lost its task (the beat scan
     # queues it again); one being rendered is told apart by its row lock, held for the whole render

@@ -179,6 +179,9 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 24 * 3600
+# A cycle document (packing list, purchase order...) whose render still fails after this many queued renders is
+# marked failed and left for the hub to retry by hand (logistics/services/cycle_documents.py).
+CYCLE_DOCUMENT_MAX_ATTEMPTS = env.int("CYCLE_DOCUMENT_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE: dict = {
     # One scan a minute; what is due (open, close, place standing orders) is decided from the database.
     "orders-tick": {"task": "orders.tick_all", "schedule": 60.0},

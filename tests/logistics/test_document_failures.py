@@ -1,0 +1,128 @@
+"""A cycle document that cannot be rendered: its attempts are counted and its error kept, after the last attempt it
+is FAILED and the beat scan stops queueing it; a render that succeeds clears the error. The renderer is patched to
+raise: what is tested is the bookkeeping around it, not WeasyPrint."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope
+
+from logistics import documents
+from logistics.models import CycleDocument
+from logistics.services.cycle_documents import REQUEUE_AFTER, cycles_with_stuck_documents
+from logistics.tasks import close_cycle, close_due, render_document, send_purchase_order
+
+BROKEN = "Failed lookup for key [street] in None"
+
+
+@pytest.fixture(autouse=True)
+def _three_attempts(settings):
+    settings.CYCLE_DOCUMENT_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Renders queued (document ids), instead of sent to a broker; purchase order mails are not sent."""
+    ids = []
+    monkeypatch.setattr(render_document, "apply_async", lambda args, kwargs: ids.append(args[1]))
+    monkeypatch.setattr(send_purchase_order, "delay", lambda *args: None)
+    return ids
+
+
+@pytest.fixture
+def broken(world_a, monkeypatch):
+    """The packing list of the world's one order cannot be rendered (a template error with its data)."""
+    real_pdf = documents.document_pdf
+
+    def pdf(document):
+        if document.kind == CycleDocument.Kind.PACKING_LIST:
+            raise ValueError(BROKEN)
+        return real_pdf(document)
+
+    monkeypatch.setattr(documents, "document_pdf", pdf)
+
+
+def _close(world, capture) -> int:
+    with capture(execute=True):
+        close_cycle.apply(args=(world.coop.pk, world.extra["cycle"].pk)).get()
+    return world.extra["cycle"].pk
+
+
+def _render(world, document_ids) -> list[str]:
+    outcomes = []
+    for document_id in document_ids:
+        result = render_document.apply(args=(world.coop.pk, document_id))
+        outcomes.append(type(result.result).__name__ if result.failed() else result.result)
+    return outcomes
+
+
+def _scan(world, cycle_id, capture) -> None:
+    """The every-minute scan, REQUEUE_AFTER after the last renders were queued."""
+    CycleDocument.objects.filter(cycle_id=cycle_id, status="pending").update(
+        requested_at=timezone.now() - REQUEUE_AFTER - timedelta(minutes=1))
+    with capture(execute=True):
+        close_due.apply(args=(world.coop.pk,)).get()
+
+
+def test_a_document_that_always_fails_is_failed_after_three_attempts_and_not_queued_again(
+        world_a, queued, broken, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    with scope(coop=world_a.coop):
+        cycle_id = _close(world_a, capture)
+        packing = CycleDocument.objects.get(cycle_id=cycle_id, kind=CycleDocument.Kind.PACKING_LIST)
+        assert len(queued) == CycleDocument.objects.filter(cycle_id=cycle_id).count() == 6
+        assert _render(world_a, queued).count("ValueError") == 1  # the other five are ready
+        for attempt in (1, 2):
+            packing.refresh_from_db()
+            assert (packing.status, packing.attempts) == ("pending", attempt)
+            assert packing.error == f"ValueError: {BROKEN}"  # why, already while a retry is still to come
+            queued.clear()
+            _scan(world_a, cycle_id, capture)
+            assert queued == [packing.pk]
+            assert _render(world_a, queued) == ["ValueError"]
+        packing.refresh_from_db()
+        assert (packing.status, packing.attempts, packing.error) == ("failed", 3, f"ValueError: {BROKEN}")
+        queued.clear()
+        _scan(world_a, cycle_id, capture)
+        assert queued == [] and cycle_id not in cycles_with_stuck_documents()
+        assert set(CycleDocument.objects.filter(cycle_id=cycle_id).exclude(pk=packing.pk)
+                   .values_list("status", flat=True)) == {"ready"}
+
+
+def test_a_last_attempt_that_never_reports_back_is_failed_by_the_scan(world_a, queued,
+                                                                      django_capture_on_commit_callbacks):
+    """Its worker died every time (killed while rendering): no error to record, but no endless queueing."""
+    capture = django_capture_on_commit_callbacks
+    with scope(coop=world_a.coop):
+        cycle_id = _close(world_a, capture)
+        others = [pk for pk in queued if CycleDocument.objects.get(pk=pk).kind != CycleDocument.Kind.HUB_SUMMARY]
+        _render(world_a, others)
+        hub = CycleDocument.objects.get(cycle_id=cycle_id, kind=CycleDocument.Kind.HUB_SUMMARY)
+        for _lost in (2, 3):
+            queued.clear()
+            _scan(world_a, cycle_id, capture)
+            assert queued == [hub.pk]
+        queued.clear()
+        _scan(world_a, cycle_id, capture)
+        hub.refresh_from_db()
+        assert queued == [] and (hub.status, hub.attempts, hub.error) == ("failed", 3, "")
+        assert cycle_id not in cycles_with_stuck_documents()
+
+
+def test_a_render_that_succeeds_after_a_failure_clears_the_error(world_a, queued, broken, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    with scope(coop=world_a.coop):
+        cycle_id = _close(world_a, capture)
+        _render(world_a, queued)
+        packing = CycleDocument.objects.get(cycle_id=cycle_id, kind=CycleDocument.Kind.PACKING_LIST)
+        assert packing.error and packing.status == "pending"
+        monkeypatch.undo()  # the customer's address is corrected
+        monkeypatch.setattr(render_document, "apply_async", lambda args, kwargs: queued.append(args[1]))
+        monkeypatch.setattr(send_purchase_order, "delay", lambda *args: None)
+        queued.clear()
+        _scan(world_a, cycle_id, capture)
+        assert _render(world_a, queued) == ["rendered"]
+        packing.refresh_from_db()
+        assert (packing.status, packing.error, packing.attempts) == ("ready", "", 2) and packing.file
