@@ -20,6 +20,7 @@ from ..models import CycleDocument
 from ..tasks import close_cycle
 from . import selectors
 from .access import DRIVER_KINDS, hub_page, manager_page, visible_document
+from .documents import failed_context
 
 CLOSABLE = (OrderCycle.Status.OPEN, OrderCycle.Status.CLOSING)
 DOCUMENTS_PER_PAGE = 100
@@ -37,7 +38,8 @@ def _documents_context(request, cycle: OrderCycle) -> dict:
     pending = any(s.counts.get(CycleDocument.Status.PENDING) for s in summary)
     few = [kind for kind in selectors.FEW_KINDS if kind in kinds]
     return {"cycle": cycle, "document_summary": summary, "documents": selectors.cycle_documents(cycle, kinds=few),
-            "documents_pending": pending or cycle.status == OrderCycle.Status.CLOSING}
+            "documents_pending": pending or cycle.status == OrderCycle.Status.CLOSING,
+            "documents_failed": sum(s.counts.get(CycleDocument.Status.FAILED, 0) for s in summary)}
 
 
 @hub_page
@@ -90,7 +92,8 @@ def cycle_close_start(request, coop_slug, cycle_id):
 @hub_page
 @require_GET
 def cycle_documents(request, coop_slug, cycle_id):
-    """All documents of a cycle (or of one kind), paged; htmx asks the dashboard's document block only."""
+    """All documents of a cycle (or of one kind), paged, under the failed ones of every kind the visitor may
+    see; htmx asks the dashboard's document block only."""
     cycle = get_object_or_404(OrderCycle.objects.all(), pk=cycle_id)
     if request.htmx and request.GET.get("block") == "summary":
         return render(request, "logistics/hub/_documents.html", _documents_context(request, cycle))
@@ -101,8 +104,9 @@ def cycle_documents(request, coop_slug, cycle_id):
     page = Paginator(selectors.cycle_documents(cycle, kinds=kinds), DOCUMENTS_PER_PAGE).get_page(
         request.GET.get("page"))
     return render(request, "logistics/hub/documents.html",
-                  {"cycle": cycle, "page": page, "kind": kind if kind in kinds else "",
-                   "kind_label": dict(CycleDocument.Kind.choices).get(kind, "")})
+                  {"page": page, "kind": kind if kind in kinds else "",
+                   "kind_label": dict(CycleDocument.Kind.choices).get(kind, ""),
+                   **failed_context(cycle, _visible_kinds(request))})
 
 
 @require_GET

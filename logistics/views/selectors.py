@@ -67,6 +67,14 @@ def cycle_documents(cycle: OrderCycle, *, kinds):
     return CycleDocument.objects.filter(cycle=cycle, kind__in=kinds).order_by("kind", "title")
 
 
+def failed_documents(cycle: OrderCycle, *, kinds, limit: int = 50) -> tuple[list[CycleDocument], int]:
+    """The first `limit` failed documents of these kinds and how many there are (a template error can fail
+    every packing list of a cycle: the page lists some and offers to try them all again)."""
+    failed = CycleDocument.objects.filter(cycle=cycle, kind__in=kinds, status=CycleDocument.Status.FAILED)
+    shown = list(failed.order_by("kind", "title")[:limit])
+    return shown, (len(shown) if len(shown) < limit else failed.count())
+
+
 def cycle_purchase_orders(cycle: OrderCycle):
     return (PurchaseOrder.objects.filter(cycle=cycle).select_related("producer")
             .annotate(lines_count=Count("lines"),

@@ -1,6 +1,7 @@
 """A cycle document that cannot be rendered: its attempts are counted and its error kept, after the last attempt it
-is FAILED and the beat scan stops queueing it; a render that succeeds clears the error. The renderer is patched to
-raise: what is tested is the bookkeeping around it, not WeasyPrint."""
+is FAILED and the beat scan stops queueing it; the hub sees it with its error and a manager tries it again (once,
+however often the button is pressed); a render that succeeds clears the error. The renderer is patched to raise:
+what is tested is the bookkeeping around it, not WeasyPrint."""
 
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from logistics.models import CycleDocument
 from logistics.services.cycle_documents import REQUEUE_AFTER, cycles_with_stuck_documents
 from logistics.tasks import close_cycle, close_due, render_document, send_purchase_order
 
+HTMX = {"HTTP_HX_REQUEST": "true"}
 BROKEN = "Failed lookup for key [street] in None"
 
 
@@ -126,3 +128,92 @@ def test_a_render_that_succeeds_after_a_failure_clears_the_error(world_a, queued
         assert _render(world_a, queued) == ["rendered"]
         packing.refresh_from_db()
         assert (packing.status, packing.error, packing.attempts) == ("ready", "", 2) and packing.file
+
+
+def _failed_packing_list(world, queued, capture) -> CycleDocument:
+    cycle_id = _close(world, capture)
+    _render(world, queued)
+    for _attempt in (2, 3):
+        queued.clear()
+        _scan(world, cycle_id, capture)
+        _render(world, queued)
+    packing = CycleDocument.objects.get(cycle_id=cycle_id, kind=CycleDocument.Kind.PACKING_LIST)
+    assert packing.status == "failed"
+    queued.clear()
+    return packing
+
+
+def test_the_hub_shows_failed_documents_and_a_manager_tries_one_again_once(
+        client, world_a, queued, broken, monkeypatch, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    with scope(coop=world_a.coop):
+        packing = _failed_packing_list(world_a, queued, capture)
+    cycle_url = f"/{world_a.coop.slug}/hub/cycles/{packing.cycle_id}/"
+    retry_url = f"/{world_a.coop.slug}/hub/documents/{packing.pk}/retry/"
+    client.force_login(world_a.admin)
+    dashboard = client.get(cycle_url).content.decode()
+    assert 'id="documents-failed"' in dashboard and f"{cycle_url}documents/#failed" in dashboard
+    page = client.get(cycle_url + "documents/").content.decode()
+    assert 'id="failed"' in page and BROKEN in page and retry_url in page and packing.title in page
+
+    with capture(execute=True):
+        first = client.post(retry_url, **HTMX)
+        second = client.post(retry_url, **HTMX)  # a double click
+    assert first.status_code == second.status_code == 200
+    assert f'id="document-{packing.pk}"' in first.content.decode() and retry_url not in first.content.decode()
+    assert queued == [packing.pk]
+    with scope(coop=world_a.coop):
+        packing.refresh_from_db()
+        assert (packing.status, packing.attempts, packing.error) == ("pending", 1, "")
+    assert 'id="documents-failed"' not in client.get(cycle_url).content.decode()
+
+    with capture(execute=True):  # without JavaScript: back to the documents page
+        plain = client.post(retry_url)
+    assert plain.status_code == 302 and plain["Location"].endswith(f"{cycle_url}documents/#failed")
+    assert queued == [packing.pk]  # still pending: nothing queued again
+
+    monkeypatch.undo()  # the cause is fixed; the queued render now succeeds
+    with scope(coop=world_a.coop):
+        assert _render(world_a, queued) == ["rendered"]
+        packing.refresh_from_db()
+        assert (packing.status, packing.error) == ("ready", "")
+
+
+def test_try_all_again_queues_every_failed_document_of_the_cycle_once(
+        client, world_a, queued, broken, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    with scope(coop=world_a.coop):
+        packing = _failed_packing_list(world_a, queued, capture)
+        hub = CycleDocument.objects.get(cycle_id=packing.cycle_id, kind=CycleDocument.Kind.HUB_SUMMARY)
+        CycleDocument.objects.filter(pk=hub.pk).update(status="failed", attempts=3, error="OSError: disk full")
+    url = f"/{world_a.coop.slug}/hub/cycles/{packing.cycle_id}/documents/retry/"
+    client.force_login(world_a.admin)
+    assert url in client.get(f"/{world_a.coop.slug}/hub/cycles/{packing.cycle_id}/documents/").content.decode()
+    with capture(execute=True):
+        response = client.post(url, **HTMX)
+        client.post(url)
+    assert response.status_code == 200 and 'id="failed"' in response.content.decode()
+    assert sorted(queued) == sorted([packing.pk, hub.pk])
+    with scope(coop=world_a.coop):
+        assert set(CycleDocument.objects.filter(pk__in=queued).values_list("status", "attempts", "error")) == {
+            ("pending", 1, "")}
+
+
+def test_only_managers_try_again(client, world_a, queued, broken, django_capture_on_commit_callbacks):
+    from tests import factories
+
+    with scope(coop=world_a.coop):
+        packing = _failed_packing_list(world_a, queued, django_capture_on_commit_callbacks)
+        labels = CycleDocument.objects.get(cycle_id=packing.cycle_id, kind=CycleDocument.Kind.CRATE_LABELS)
+        CycleDocument.objects.filter(pk=labels.pk).update(status="failed", attempts=3, error="KeyError: 'qr'")
+        driver = factories.MembershipFactory(coop=world_a.coop, roles=["driver"])
+    client.force_login(driver.user)
+    page = client.get(f"/{world_a.coop.slug}/hub/cycles/{packing.cycle_id}/documents/").content.decode()
+    assert "KeyError" in page and BROKEN not in page  # their round's labels, not the office's packing lists
+    assert "/retry/" not in page
+    for url in (f"/{world_a.coop.slug}/hub/documents/{labels.pk}/retry/",
+                f"/{world_a.coop.slug}/hub/cycles/{packing.cycle_id}/documents/retry/"):
+        assert client.post(url).status_code == 404
+    client.force_login(world_a.member.user)
+    assert client.post(f"/{world_a.coop.slug}/hub/documents/{packing.pk}/retry/").status_code == 404
+    assert queued == []
