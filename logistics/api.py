@@ -19,6 +19,7 @@ from orders.models import OrderCycle, OrderLine
 
 from .models import CycleDocument, DepositMovement, OrderPacking, PurchaseOrder, PurchaseOrderLine
 from .services import hub
+from .services.cycle_documents import documents_retry
 from .tasks import close_cycle
 
 HUB_ROLES = (*MANAGER_ROLES, Role.DRIVER)
@@ -112,11 +113,15 @@ class PurchaseOrderViewSet(CoopAPIMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
+    """status: pending (queued or being rendered), ready (download_url set) or failed (tried `attempts` times and
+    no longer tried by itself); error: why the last render failed, also while a retry is still to come."""
+
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = CycleDocument
-        fields = ["id", "cycle", "kind", "subject", "title", "language", "status", "generated_at", "download_url"]
+        fields = ["id", "cycle", "kind", "subject", "title", "language", "status", "error", "attempts",
+                  "generated_at", "download_url"]
 
     def get_download_url(self, document) -> str | None:
         if document.status != CycleDocument.Status.READY:
@@ -138,6 +143,23 @@ class DocumentPdfAPI(CoopAPIMixin, APIView):
                 raise NotFound()
         return FileResponse(document.file.open("rb"), content_type="application/pdf",
                             filename=f"{document.title}.pdf")
+
+
+class DocumentRetryAPI(CoopAPIMixin, APIView):
+    """Try a failed document again: its attempts start over and one render is queued (202). A document that is
+    not failed (pending again after a first retry, or ready) gets a 400 and nothing is queued."""
+
+    required_roles = MANAGER_ROLES
+
+    @extend_schema(request=None, responses={202: DocumentSerializer})
+    def post(self, request, coop_slug, document_id):
+        document = get_object_or_404(CycleDocument.objects.all(), pk=document_id)
+        queued = documents_retry(cycle_id=document.cycle_id, document_id=document.pk)
+        document.refresh_from_db()
+        if not queued:
+            raise ValidationError({"detail": f"Only a failed document can be tried again; this one is "
+                                             f"{document.status}."})
+        return Response(DocumentSerializer(document).data, status=status.HTTP_202_ACCEPTED)
 
 
 class PackingSerializer(serializers.ModelSerializer):

@@ -217,3 +217,22 @@ def test_only_managers_try_again(client, world_a, queued, broken, django_capture
     client.force_login(world_a.member.user)
     assert client.post(f"/{world_a.coop.slug}/hub/documents/{packing.pk}/retry/").status_code == 404
     assert queued == []
+
+
+def test_the_api_shows_status_and_error_and_tries_again(client, world_a, queued, broken,
+                                                        django_capture_on_commit_callbacks):
+    with scope(coop=world_a.coop):
+        packing = _failed_packing_list(world_a, queued, django_capture_on_commit_callbacks)
+    client.force_login(world_a.admin)
+    api = f"/api/v1/{world_a.coop.slug}/"
+    listed = {d["id"]: d for d in client.get(f"{api}cycles/{packing.cycle_id}/hub/").json()["documents"]}
+    assert listed[packing.pk]["status"] == "failed" and listed[packing.pk]["error"] == f"ValueError: {BROKEN}"
+    assert listed[packing.pk]["attempts"] == 3 and listed[packing.pk]["download_url"] is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{api}documents/{packing.pk}/retry/")
+        again = client.post(f"{api}documents/{packing.pk}/retry/")
+    assert response.status_code == 202 and response.json()["status"] == "pending" and response.json()["error"] == ""
+    assert again.status_code == 400 and "pending" in again.json()["detail"]
+    assert queued == [packing.pk]
+    client.force_login(world_a.member.user)
+    assert client.post(f"{api}documents/{packing.pk}/retry/").status_code == 403
