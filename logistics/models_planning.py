@@ -145,6 +145,9 @@ class PlanningRun(models.Model):
     solver_status = models.CharField(max_length=20, blank=True)
     solve_seconds = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    # What the last solve could not keep as pinned and what it did instead: codes and names, worded when shown
+    # (services/planning_warnings.py).
+    warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey("members.User", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,8 +5,9 @@ state it comes from, so two workers or two clicks cannot both win. Solving happe
 queue (`routing.plan_run`); it reports the best plan so far into the run's Job. Re-optimising a ready or
 published run keeps what is pinned: a pinned route stays exactly as it is (its vehicle and stops are taken out
 of the solve), pinned stops and stops already visited keep their vehicle and order (the engine's
-`LockedSequence`), everything else is planned again. Stops are updated by task key, so their ids (on drivers'
-phones) and events survive.
+`LockedSequence`), everything else is planned again. Pins the cycle no longer allows (the vehicle lost its shift,
+the order was cancelled, the pinned order became impossible) are released with a warning on the run first
+(planning_pins.py). Stops are updated by task key, so their ids (on drivers' phones) and events survive.
 
 Edits (moving and pinning) are in planning_edits.py, what drivers record in stop_events.py, and the figures
 (km saved, CO2, fill rate) in impact.py. The instance is built in planning_instance.py, stored by
@@ -26,9 +27,8 @@ from django.utils.translation import gettext as _
 
 from coop.services import job_create, job_fail, job_report_progress, job_start, job_succeed
 from coop.tenancy.tasks import enqueue_on_commit
-from logistics.models import Hub, PlanningRun, Route, Stop, Vehicle
+from logistics.models import Hub, PlanningRun, Stop, Vehicle
 from logistics.routing.compiled import COST_UNITS_PER_EUR
-from logistics.routing.model import LockedSequence
 from logistics.routing.solver import Progress, SolveOptions, solve
 from logistics.routing.validation import InstanceError
 from orders.models import OrderCycle
@@ -40,12 +40,13 @@ from .planning_instance import (  # noqa: F401
     planning_input_for_cycle,
     planning_instance_for_cycle,
 )
+from .planning_pins import drivers_release, drivers_warnings, pins_check, pins_release
 from .planning_store import PlanCheck, plan_check, plan_store, travel_matrix
+from .planning_warnings import run_warnings
 from .stop_events import stop_event_record  # noqa: F401
 
 logger = logging.getLogger(__name__)
 PLANNABLE = (OrderCycle.Status.CLOSED, OrderCycle.Status.PACKED)
-VISITED = (Stop.Status.ARRIVED, Stop.Status.DONE, Stop.Status.PROBLEM)
 MAX_BUDGET = 600
 
 
@@ -111,27 +112,6 @@ def planning_run_reoptimise(*, run_id: int, user=None, objective: str | None = N
     return run
 
 
-def _locks(run: PlanningRun, data: PlanningInput) -> tuple[list[LockedSequence], dict[str, list[str]]]:
-    """Pinned stops and stops already visited keep vehicle and order; pinned routes are kept whole (returned
-    separately and taken out of `data`, so the engine never sees them)."""
-    frozen: dict[str, list[str]] = {}
-    pinned: dict[str, list[str]] = {}
-    for route_key, route_pinned, task_key, stop_pinned, status in (
-            Stop.objects.filter(run=run, route__isnull=False).order_by("route_id", "sequence")
-            .values_list("route__vehicle_key", "route__is_pinned", "task_key", "is_pinned", "status")):
-        if route_pinned:
-            frozen.setdefault(route_key, []).append(task_key)
-        elif stop_pinned or status in VISITED:
-            pinned.setdefault(route_key, []).append(task_key)
-    for route in Route.objects.filter(run=run, is_pinned=True):
-        frozen.setdefault(route.vehicle_key, [])
-    taken = {key.removesuffix(":hub") for keys in frozen.values() for key in keys}
-    data.vehicles = [v for v in data.vehicles if v.key not in frozen]
-    data.tasks = [t for t in data.tasks if t.key not in taken]
-    data.freeze()
-    return [LockedSequence(key, tuple(ids)) for key, ids in pinned.items()], frozen
-
-
 def _reporter(run: PlanningRun, progress):
     last = [0.0]
     budget = max(1, run.time_budget_seconds)
@@ -167,25 +147,30 @@ def planning_run_execute(*, run_id: int, progress=None, solution_limit: int | No
     if run.job_id:
         job_start(job_id=run.job_id)
     try:
-        vehicles = Vehicle.objects.filter(pk__in=run.vehicle_ids).select_related("home_hub")
-        data = planning_input_for_cycle(run.cycle, vehicles)
-        locks, frozen = _locks(run, data)
+        # An inactive vehicle is out of service: it has no shift to plan (its pins are released below).
+        vehicles = Vehicle.objects.filter(pk__in=run.vehicle_ids, is_active=True).select_related("home_hub")
+        full = planning_input_for_cycle(run.cycle, vehicles)
+        full_instance = build_instance(full, run.objective)
+        matrix = travel_matrix(full_instance)
+        pins = pins_check(run, full, full_instance, matrix)
+        data = pins.solve_input(full)
         if not data.vehicles and data.tasks:
             raise PlanningError(_("No chosen vehicle is available on the days of this cycle."))
-        instance = build_instance(data, run.objective, locks)
         routes, unassigned, solver_status, seconds = {}, {}, "empty", 0.0
         if data.tasks:
-            solution = solve(instance, SolveOptions(objective=run.objective, time_limit=run.time_budget_seconds,
-                                                    solution_limit=solution_limit, workers=workers,
-                                                    progress=_reporter(run, progress)))
+            solution = solve(build_instance(data, run.objective, pins.locks), SolveOptions(
+                objective=run.objective, time_limit=run.time_budget_seconds, solution_limit=solution_limit,
+                workers=workers, progress=_reporter(run, progress)))
+            if solution.status == "no_solution" and pins.locks:
+                raise PlanningError(_("The planner found no plan that keeps the pinned stops of %(vehicles)s. "
+                                      "Unpin some of them and re-optimise; the plan stays as it was.")
+                                    % {"vehicles": pins.locked_vehicles()})
             routes = {route.vehicle_id: route.stop_ids for route in solution.routes}
             unassigned = {item.stop_id: item.reason for item in solution.unassigned}
             solver_status, seconds = solution.status, solution.seconds
-        unassigned.update({task.key: reason for task, reason in data.unplaceable})
-        # Pinned routes go back in as they were: evaluate them against the full instance of the cycle.
-        full = planning_input_for_cycle(run.cycle, vehicles) if frozen else data
-        full_instance = build_instance(full, run.objective) if frozen else instance
-        routes.update(frozen)
+            pins.after_solve(routes, unassigned)
+        unassigned.update({task.key: reason for task, reason in full.unplaceable})
+        routes.update(pins.frozen)  # pinned routes go back in as they were, evaluated against the full cycle
         from .impact import baseline_for_input
 
         baseline = baseline_for_input(full)
@@ -195,21 +180,34 @@ def planning_run_execute(*, run_id: int, progress=None, solution_limit: int | No
     except Exception as error:
         _fail(run, _("Planning failed: %(error)s") % {"error": error})
         raise
-    with transaction.atomic():
-        run = PlanningRun.objects.select_for_update().get(pk=run_id)
-        if run.status != PlanningRun.Status.RUNNING:
-            return run
-        plan_store(run, full, full_instance, travel_matrix(full_instance), routes, unassigned)
-        run.status = PlanningRun.Status.PUBLISHED if run.published_at else PlanningRun.Status.READY
-        run.solver_status, run.solve_seconds = solver_status, round(seconds, 2)
-        run.baseline_km, run.baseline = Decimal(baseline["km"]), baseline
-        run.planned_at, run.message = timezone.now(), ""
-        run.save(update_fields=["status", "solver_status", "solve_seconds", "baseline_km", "baseline", "planned_at",
-                                "message"])
+    try:
+        with transaction.atomic():
+            run = PlanningRun.objects.select_for_update().get(pk=run_id)
+            if run.status != PlanningRun.Status.RUNNING:
+                return run
+            pins_release(run, pins)
+            stale = drivers_release(run)
+            plan_store(run, full, full_instance, matrix, routes, unassigned, untouched=pins.untouched)
+            run.warnings = pins.warnings + drivers_warnings(run, stale)
+            run.status = PlanningRun.Status.PUBLISHED if run.published_at else PlanningRun.Status.READY
+            run.solver_status, run.solve_seconds = solver_status, round(seconds, 2)
+            run.baseline_km, run.baseline = Decimal(baseline["km"]), baseline
+            run.planned_at, run.message = timezone.now(), ""
+            run.save(update_fields=["status", "solver_status", "solve_seconds", "baseline_km", "baseline",
+                                    "planned_at", "message", "warnings"])
+            if stale and run.published_at:
+                from logistics.tasks_planning import notify_planning_run
+
+                enqueue_on_commit(notify_planning_run, run.coop_id, run.pk)  # the new drivers are told
+    except Exception as error:
+        # Nothing of the new plan was written (the transaction rolled back): the stored plan stays.
+        _fail(run, _("Planning failed: %(error)s") % {"error": error})
+        raise
     if run.job_id:
         job_succeed(job_id=run.job_id, message=_("Plan ready"), result={
             "planning_run": run.pk, "routes": run.vehicles_used, "km": str(run.total_km),
-            "cost": str(run.total_cost), "unassigned": run.unassigned_count, "status": solver_status})
+            "cost": str(run.total_cost), "unassigned": run.unassigned_count, "status": solver_status,
+            "warnings": run_warnings(run)})
     return run
 
 

@@ -50,6 +50,8 @@ class RoutePlan:
     peak_crates: float
     avg_crates: float
     violations: list[str] = field(default_factory=list)
+    # The same problems for people: (late | shift | duration | skills | capacity, engine stop id or "").
+    issues: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def hours(self) -> float:
@@ -86,6 +88,11 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
         role[shipment.delivery.id] = (shipment, "delivery")
     sequence = [stops[s] for s in stop_ids if s in stops]
     violations = [f"unknown stop {s}" for s in stop_ids if s not in stops]
+    issues: list[tuple[str, str]] = []
+
+    def flag(code: str, stop_id: str, text: str) -> None:
+        violations.append(text)
+        issues.append((code, stop_id))
     path = [index[vehicle.start]] + [index[stop.location] for stop in sequence] + [index[vehicle.end_location]]
 
     def travel(k: int) -> float:
@@ -105,7 +112,7 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
             begin = _earliest(stop.windows, arrival)
             if begin is None:
                 if report:
-                    violations.append(f"arrives at {stop.id} after its time window")
+                    flag("late", stop.id, f"arrives at {stop.id} after its time window")
                 begin = arrival
             times.append((arrival, begin))
             clock = begin + services[k]
@@ -122,9 +129,9 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
         departure = max(shift_start, min(latest - travel(0), shift_end))
         times, finish = forward(departure, report=False)
     if finish > shift_end + EPS:
-        violations.append("returns after the end of the shift")
+        flag("shift", "", "returns after the end of the shift")
     if vehicle.max_duration is not None and finish - departure > vehicle.max_duration + EPS:
-        violations.append("longer than the vehicle's longest shift")
+        flag("duration", "", "longer than the vehicle's longest shift")
 
     # Skills and the engine's (cumulative) capacity model.
     counted: dict[str, float] = {}
@@ -134,12 +141,12 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
             shipment = role[stop.id][0]
             needed |= shipment.pickup.skills | shipment.delivery.skills
         if not needed <= vehicle.skills:
-            violations.append(f"{stop.id} needs {', '.join(sorted(needed - vehicle.skills))}")
+            flag("skills", stop.id, f"{stop.id} needs {', '.join(sorted(needed - vehicle.skills))}")
         sign = -1.0 if stop.id in role and role[stop.id][1] == "delivery" else 1.0
         for name, amount in demand(stop).items():
             counted[name] = counted.get(name, 0.0) + sign * amount
             if amount and counted[name] > vehicle.capacity.get(name, math.inf) + EPS:
-                violations.append(f"too much {name} on board after {stop.id}")
+                flag("capacity", stop.id, f"too much {name} on board after {stop.id}")
 
     # Physical load: deliveries are loaded at the last hub visit before them (or at the start).
     def deliveries_until_hub(position: int) -> dict[str, float]:
@@ -170,7 +177,7 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
     for load in [start_load, *loads]:
         for name, amount in load.items():
             if amount > vehicle.capacity.get(name, math.inf) + EPS:
-                violations.append(f"more {name} on board than the vehicle holds")
+                flag("capacity", "", f"more {name} on board than the vehicle holds")
                 break
 
     km = empty = 0.0
@@ -199,7 +206,7 @@ def evaluate_route(instance: Instance, matrix: TravelMatrix, vehicle_key: str, s
         avg_kg=weighted[KG] / km if km else 0.0,
         peak_crates=max((load.get(CRATES, 0.0) for load in peaks), default=0.0),
         avg_crates=weighted[CRATES] / km if km else 0.0,
-        violations=list(dict.fromkeys(violations)),
+        violations=list(dict.fromkeys(violations)), issues=list(dict.fromkeys(issues)),
     )
 
 
@@ -247,12 +254,18 @@ def _describe(stop, data: PlanningInput, engine_stop) -> None:
 
 
 def plan_store(run, data: PlanningInput, instance: Instance, matrix: TravelMatrix, routes: dict[str, list[str]],
-               unassigned: dict[str, str]) -> None:
+               unassigned: dict[str, str], untouched: dict[str, list[str]] | None = None) -> None:
     """Write `routes` (vehicle key -> engine stop ids in order) and `unassigned` (task key -> reason) onto `run`,
-    updating stops by task key so ids, pins and recorded events survive a re-plan. Call inside a transaction."""
+    updating stops by task key so ids, pins and recorded events survive a re-plan. The routes in `untouched`
+    (started routes of a vehicle that lost its shift, see planning_pins.py) stay exactly as stored. Call inside
+    a transaction."""
     from logistics.models import Route, Stop
 
     data.freeze()
+    known = {vehicle.id for vehicle in instance.vehicles}
+    if set(routes) - known:
+        raise ValueError(f"no shift in the instance for {sorted(set(routes) - known)}")
+    untouched = untouched or {}
     engine_stops = {stop.id: stop for stop in instance.all_stops()}
     existing = {stop.task_key: stop for stop in Stop.objects.filter(run=run)}
     old_routes = {route.vehicle_key: route for route in Route.objects.filter(run=run)}
@@ -269,7 +282,7 @@ def plan_store(run, data: PlanningInput, instance: Instance, matrix: TravelMatri
         route.save()
         kept_routes[key] = route
     writes, creates = [], []
-    placed = set()
+    placed = {task_key for keys in untouched.values() for task_key in keys}
     for key, plan in plans.items():
         for position, visit in enumerate(plan.visits, start=1):
             stop = existing.get(visit.stop_id) or Stop(coop=run.coop, run=run, task_key=visit.stop_id)
@@ -301,7 +314,7 @@ def plan_store(run, data: PlanningInput, instance: Instance, matrix: TravelMatri
     Stop.objects.bulk_create(creates, batch_size=500)
     Stop.objects.bulk_update(writes, STOP_FIELDS, batch_size=500)
     for key, route in old_routes.items():
-        if key not in kept_routes and not route.is_pinned:
+        if key not in kept_routes and key not in untouched and not route.is_pinned:
             route.delete()
     run_totals(run)
 
@@ -380,6 +393,16 @@ def route_refresh(route, data: PlanningInput, instance: Instance, matrix: Travel
     from logistics.models import Stop
 
     stops = list(Stop.objects.filter(route=route).order_by("sequence"))
+    vehicle = data.vehicle(route.vehicle_key)
+    if vehicle is None:
+        # The vehicle lost this shift since (availability edited, taken out of service): renumber only; the
+        # route shows why, and re-optimising plans its stops again (planning_pins.py).
+        for position, stop in enumerate(stops, start=1):
+            stop.sequence = position
+        Stop.objects.bulk_update(stops, ["sequence"])
+        route.violations = ["this vehicle is no longer available on that day"]
+        route.save()
+        return
     plan = evaluate_route(instance, matrix, route.vehicle_key, [s.task_key for s in stops])
     engine_stops = {stop.id: stop for stop in instance.all_stops()}
     visits = {visit.stop_id: visit for visit in plan.visits}
@@ -392,11 +415,7 @@ def route_refresh(route, data: PlanningInput, instance: Instance, matrix: Travel
             stop.load_after_kg, stop.load_after_crates = _dec(visit.on_board_kg), _dec(visit.on_board_crates, "0.1")
     Stop.objects.bulk_update(stops, ["sequence", "arrival_at", "service_start_at", "eta_from", "eta_to",
                                      "load_after_kg", "load_after_crates"])
-    vehicle = data.vehicle(route.vehicle_key)
-    if vehicle is None:
-        route.violations = ["this vehicle is no longer available on that day"]
-    else:
-        _route_figures(route, plan, data, vehicle)
+    _route_figures(route, plan, data, vehicle)
     route.save()
 
 
