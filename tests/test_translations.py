@@ -1,5 +1,6 @@
 """Dutch and French catalogues: pages switch language, and every message of both catalogues is translated."""
 
+import gettext
 import html
 import re
 from pathlib import Path
@@ -9,6 +10,9 @@ from django.conf import settings
 from django.test import Client
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
+# The invoicing app keeps its own catalogue (documents must be in Dutch even before a project-wide round); the
+# project's catalogue (LOCALE_PATHS) wins where both have a message.
+CATALOGUES = {"project": (LOCALE, 1000), "invoicing": (Path(settings.BASE_DIR) / "invoicing" / "locale", 300)}
 
 
 def test_home_is_dutch_by_default_and_french_after_choosing_it(world_a):
@@ -58,6 +62,7 @@ def _entries(po: Path):
             continue
         elif line.startswith("msgctxt "):
             field = None
+            current["ctx"] = True
         elif line.startswith("msgid_plural "):
             field = ("msgid_plural", None)
             current["msgid_plural"] = unquote(line[len("msgid_plural "):])
@@ -80,19 +85,67 @@ def _entries(po: Path):
     return entries
 
 
+@pytest.mark.parametrize("catalogue", sorted(CATALOGUES))
 @pytest.mark.parametrize("language", ["nl", "fr"])
-def test_every_message_is_translated(language):
-    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+def test_every_message_is_translated(language, catalogue):
+    directory, at_least = CATALOGUES[catalogue]
+    po = directory / language / "LC_MESSAGES" / "django.po"
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_size > 0, "run compilemessages and commit the .mo file"
     entries = _entries(po)
     header = [e for e in entries if e["msgid"] == ""]
     assert header and "fuzzy" not in header[0]["flags"]
     messages = [e for e in entries if e["msgid"]]
-    assert len(messages) > 1000
+    assert len(messages) > at_least
     fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
     untranslated = [e["msgid"] for e in messages
                     if not e["msgstr"] or not all(e["msgstr"].values())
                     or (e["msgid_plural"] and len(e["msgstr"]) < 2)]
     assert not fuzzy, f"fuzzy in {language}: {fuzzy[:10]}"
     assert not untranslated, f"untranslated in {language}: {untranslated[:10]}"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_a_message_in_both_catalogues_reads_the_same(language):
+    """The project catalogue silently overrides the invoicing one; the two must not disagree."""
+    def translations(directory):
+        return {e["msgid"]: e["msgstr"] for e in _entries(directory / language / "LC_MESSAGES" / "django.po")
+                if e["msgid"]}
+    project, invoicing = (translations(CATALOGUES[name][0]) for name in ("project", "invoicing"))
+    differing = {msgid: (project[msgid], invoicing[msgid]) for msgid in project.keys() & invoicing.keys()
+                 if project[msgid] != invoicing[msgid]}
+    assert not differing, f"translated differently in {language}: {list(differing.items())[:10]}"
+
+
+def test_invoicing_pages_are_dutch_by_default_and_french_after_choosing_it(world_a):
+    """Messages only the invoicing catalogue has (billing run, economics) are found through the app's locale."""
+    client = Client()
+    client.force_login(world_a.admin)
+    billing = f"/{world_a.coop.slug}/invoices/billing/"
+    economics = f"/{world_a.coop.slug}/economics/"
+    page = html.unescape(client.get(billing).content.decode())
+    assert "Facturatierun" in page and "Billing run" not in page
+    page = html.unescape(client.get(economics).content.decode())
+    assert "Wie draagt de kosten" in page or "Deze maand" in page
+    assert "This month" not in page
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = html.unescape(client.get(billing).content.decode())
+    assert "Facturation groupée" in page and "Facturatierun" not in page
+    page = html.unescape(client.get(economics).content.decode())
+    assert "Ce mois-ci" in page
+
+
+def _compiled(mo: Path) -> dict:
+    with mo.open("rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog
+
+
+@pytest.mark.parametrize("catalogue", sorted(CATALOGUES))
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_compiled_catalogue_is_the_current_one(language, catalogue):
+    """The .mo holds every message of the .po with the same translation (compilemessages was run after editing)."""
+    po = CATALOGUES[catalogue][0] / language / "LC_MESSAGES" / "django.po"
+    compiled = _compiled(po.with_suffix(".mo"))
+    stale = [e["msgid"] for e in _entries(po) if e["msgid"] and not e["msgid_plural"]
+             and "ctx" not in e and compiled.get(e["msgid"]) != e["msgstr"].get(0)]
+    assert not stale, f"run compilemessages: {stale[:10]}"

@@ -5,6 +5,10 @@ PDF's wording cannot wait for a project-wide translation round. Regenerate the c
     cd invoicing && ln -s ../templates/invoicing _templates && \
       ../.venv/bin/python ../manage.py makemessages -l nl -l fr --symlinks --no-obsolete; rm _templates
     ../.venv/bin/python locale/translations.py   # fills msgstr from the table below and compiles .mo
+The table holds the first invoice and credit-note wording only; later strings (billing runs, payments, reminders,
+costs, settlements) are translated in the .po files themselves, which stay the source (tests/test_translations.py
+checks that both catalogues are complete and agree with the project's). The project-wide makemessages runs with
+--ignore=invoicing so that these messages live here only.
 """
 
 T = {

@@ -161,7 +161,7 @@ def test_without_a_period_it_is_last_month():
 def test_journal_pages_and_api_for_managers_only(client, shop, world_a, sales):
     client.force_login(world_a.admin)
     page = client.get(f"/{shop.coop.slug}/economics/accounting/?period=2025-Q2")
-    assert page.status_code == 200 and "Totals check" in page.content.decode()
+    assert page.status_code == 200 and "Controle van de totalen" in page.content.decode()
     download = client.get(f"/{shop.coop.slug}/economics/accounting/sales.csv?period=2025-Q2")
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     assert sales["kitchen"].number in download.content.decode("utf-8-sig")

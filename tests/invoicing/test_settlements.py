@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 from django_scopes import scope
 
 from invoicing.models import Invoice, Series
@@ -149,7 +150,7 @@ def test_a_period_is_settled_once_it_ended_and_never_twice_through_an_overlap():
 
     farm = make_farm()
     order = deliver(farm, [("wortelen", "1", {})], on=date(2026, 10, 15))
-    with scope(coop=farm.coop):
+    with scope(coop=farm.coop), translation.override("en"):  # the messages' wording is checked in English
         with pytest.raises(ValidationError, match="after it ends"):
             settlement_issue(producer_id=farm.producer.pk, period=OCTOBER, issue_date=date(2026, 10, 31))
         with pytest.raises(ValidationError, match="delivered nothing"):

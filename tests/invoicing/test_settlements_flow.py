@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_scopes import scope
 from lxml import etree
 from pypdf import PdfReader
@@ -48,7 +49,7 @@ def test_producer_contests_before_the_deadline_and_not_after():
     line = _goods_line(settlement)
     membership = farm.producer.membership
     assert settlement.contest_until == ISSUED_ON + timedelta(days=7)
-    with scope(coop=farm.coop):
+    with scope(coop=farm.coop), translation.override("en"):  # the messages' wording is checked in English
         with pytest.raises(ValidationError, match="deadline"):
             contests.line_contest(membership=membership, settlement_id=settlement.pk, line_id=line.pk,
                                   note="Ik bracht 12 kg", today=settlement.contest_until + timedelta(days=1))
@@ -64,7 +65,7 @@ def test_only_the_producer_contests_their_own_settlement():
     farm = make_farm()
     other = make_farm(farm.coop)
     settlement = _issued(farm)
-    with scope(coop=farm.coop), pytest.raises(ValidationError, match="Only the producer"):
+    with scope(coop=farm.coop), translation.override("en"), pytest.raises(ValidationError, match="Only the producer"):
         contests.line_contest(membership=other.producer.membership, settlement_id=settlement.pk,
                               line_id=_goods_line(settlement).pk, note="niet van mij", today=ISSUED_ON)
 

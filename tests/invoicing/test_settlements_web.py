@@ -90,7 +90,8 @@ def test_fixer_previews_issues_and_pays_a_period(client, two_farms):
     preview = client.get(url, {"period": period.key})
     assert preview.status_code == 200
     page = preview.content.decode()
-    assert mine.producer.farm_name in page and other.producer.farm_name in page and "Issue the settlements" in page
+    assert mine.producer.farm_name in page and other.producer.farm_name in page
+    assert "De afrekeningen van deze periode uitreiken" in page  # the button, in the default language
     with scope(coop=mine.coop):
         assert not Settlement.objects.exists()
     issued = client.post(reverse("settlement_issue_period", kwargs={"coop_slug": slug}), {"period": period.key})
