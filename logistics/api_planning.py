@@ -24,6 +24,7 @@ from orders.models import OrderCycle
 from .models import PlanningRun, Route, Stop, StopEvent, Vehicle
 from .route_day import navigation_url
 from .services import impact, planning
+from .services.planning_warnings import run_warnings
 from .services.stop_events import stop_visible_to
 
 DRIVER_ROLES = (*MANAGER_ROLES, Role.DRIVER)
@@ -104,18 +105,39 @@ class RouteDetailSerializer(RouteSerializer):
         read_only_fields = fields
 
 
+class PlanningWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="released, started_kept, stop_gone, pin_infeasible, route_infeasible, "
+                                           "started_infeasible, pin_dropped or driver_changed")
+    message = serializers.CharField(help_text="the warning in the request's language")
+    vehicle = serializers.CharField()
+    day = serializers.DateField()
+    cause = serializers.CharField(required=False, help_text="no_shift or inactive (released, started_kept)")
+    count = serializers.IntegerField(required=False, help_text="stops whose pin was released")
+    place = serializers.CharField(required=False, help_text="the stop concerned")
+    reason = serializers.CharField(required=False, help_text="late, shift, duration, skills or capacity")
+    driver = serializers.CharField(required=False, help_text="the former driver (driver_changed)")
+    new = serializers.CharField(required=False, help_text="the new driver, empty when none is free")
+
+
 class PlanningRunSerializer(serializers.ModelSerializer):
     routes = RouteSerializer(many=True, read_only=True)
     unassigned = serializers.SerializerMethodField()
     job_url = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="what the last solve could not keep as pinned (vehicle without that shift, order cancelled, "
+                  "pinned order no longer possible) and what it did instead")
 
     class Meta:
         model = PlanningRun
         fields = ["id", "cycle", "status", "objective", "time_budget_seconds", "vehicle_ids", "job", "job_url",
                   "total_km", "total_hours", "total_cost", "vehicles_used", "unassigned_count", "baseline_km",
-                  "solver_status", "solve_seconds", "message", "created_at", "planned_at", "published_at", "routes",
-                  "unassigned"]
+                  "solver_status", "solve_seconds", "message", "warnings", "created_at", "planned_at", "published_at",
+                  "routes", "unassigned"]
         read_only_fields = fields
+
+    @extend_schema_field(PlanningWarningSerializer(many=True))
+    def get_warnings(self, run):
+        return run_warnings(run)
 
     @extend_schema_field(StopSerializer(many=True))
     def get_unassigned(self, run):

@@ -17,6 +17,7 @@ from orders.models import OrderCycle
 from ..forms_planning import PlanningRunForm
 from ..models import PlanningRun
 from ..services import planning
+from ..services.planning_warnings import run_warnings
 from . import plan_selectors
 from .access import manager_page
 
@@ -38,6 +39,7 @@ def run_context(run: PlanningRun, *, error: str = "", error_stop: int | None = N
         "live": plan_selectors.live_progress(run, [view.route for view in plan.routes])
         if run.status in (PlanningRun.Status.PUBLISHED, PlanningRun.Status.DONE) else None,
         "error": error, "error_stop": error_stop, "check": check, "notice": notice,
+        "warnings": run_warnings(run),
     }
 
 

@@ -14,6 +14,7 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope
 from planning_setup import closed_week, plan
+from rest_framework.test import APIClient
 
 from coop.models import Job
 from logistics.models import DriverProfile, PlanningRun, PurchaseOrder, Route, Stop
@@ -128,7 +129,7 @@ def test_pinned_stops_of_a_vehicle_taken_out_of_service_are_planned_again(week):
         assert messages(run) == ["Bestelwagen is out of service: its pinned stop on Saturday was planned again."]
 
 
-def test_a_started_route_of_a_vehicle_without_its_shift_is_kept_as_it_was(week):
+def test_a_started_route_of_a_vehicle_without_its_shift_is_kept_as_it_was(week, client):
     with scope(coop=week["coop"]):
         run = week["run"]
         planning.planning_run_publish(run_id=run.pk, notify=False)
@@ -142,6 +143,9 @@ def test_a_started_route_of_a_vehicle_without_its_shift_is_kept_as_it_was(week):
         assert keys(Route.objects.get(pk=route.pk)) == before
         assert messages(run) == ["Koelbestelwagen has no shift on Saturday any more, but its route has started: "
                                  "it was kept as it was."]
+    client.force_login(week["fixer"].user)
+    page = client.get(f"/{week['coop'].slug}/hub/plans/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "but its route has started" in page.content.decode()
 
 
 def test_pinned_stops_that_left_the_cycle_leave_the_plan_with_a_note(week):
@@ -305,3 +309,26 @@ def test_moving_a_stop_on_a_route_whose_vehicle_lost_its_shift_does_not_crash(we
         route = Route.objects.get(pk=kitchen.route_id)
         assert keys(route) == [pickup.task_key, kitchen.task_key]
         assert route.violations == ["this vehicle is no longer available on that day"]
+
+
+def test_the_api_re_optimise_reports_the_warnings(week):
+    with scope(coop=week["coop"]):
+        run = week["run"]
+        planning.route_pin(route_id=on(run, "deliver:home:").route_id)
+        without_shift(week["plain"], week["day"])
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(week["fixer"].user)
+    base = f"/api/v1/{week['coop'].slug}/"
+    response = client.post(f"{base}planning-runs/{run.pk}/reoptimise/", {"time_budget": 2}, format="json")
+    assert response.status_code == 202, response.content
+    with scope(coop=week["coop"]):
+        planning.planning_run_execute(run_id=run.pk, solution_limit=60)  # what the worker does
+    job = client.get(response.json()["status_url"]).json()
+    detail = client.get(f"{base}planning-runs/{run.pk}/").json()
+    assert detail["status"] == "ready"
+    expected = "Bestelwagen has no shift on Saturday any more: its pinned stop was planned again."
+    assert [(w["code"], w["vehicle"], w["count"], w["message"]) for w in detail["warnings"]] == [
+        ("released", "Bestelwagen", 1, expected)]
+    assert [w["message"] for w in job["result"]["warnings"]] == [expected]
+    page = client.get(f"/{week['coop'].slug}/hub/plans/{run.pk}/")
+    assert expected in page.content.decode()
