@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from coop.media import PublicUpload
 from coop.models import Cooperative
 from members.models import BusinessAccount, Producer
 
@@ -113,8 +114,10 @@ class Product(models.Model):
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
-    thumbnail = models.ImageField(upload_to="products/thumbs/", blank=True, editable=False)
+    # Public: shown on the catalogue by their URL (coop/media.py); nothing private goes under public/.
+    photo = models.ImageField(_("photo"), upload_to=PublicUpload("products"), max_length=200, blank=True)
+    thumbnail = models.ImageField(upload_to=PublicUpload("products/thumbs"), max_length=200, blank=True,
+                                  editable=False)
     sell_unit = models.CharField(_("sold per"), max_length=10, choices=Unit.choices)
     price_unit = models.CharField(_("price per"), max_length=10, choices=Unit.choices,
                                   help_text=_("kg for weighed goods, otherwise the sell unit"))

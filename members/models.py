@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from coop.media import PublicUpload
 from coop.models import Cooperative
 
 
@@ -174,7 +175,8 @@ class Producer(models.Model):
     key = models.SlugField(_("code"), max_length=60, help_text=_("Stable short code, unique in the coop."))
     farm_name = models.CharField(_("farm name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="producers/", blank=True)
+    # Public: shown on the catalogue by its URL (coop/media.py).
+    photo = models.ImageField(_("photo"), upload_to=PublicUpload("producers"), max_length=200, blank=True)
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10)
     city = models.CharField(_("municipality"), max_length=100)

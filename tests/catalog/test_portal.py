@@ -236,7 +236,8 @@ def test_a_photo_gets_a_400px_thumbnail(client, farms, settings, tmp_path, djang
     assert client.post(url(coop, a, "products/new/"), data).status_code == 302
     with scope(coop=coop):
         product = Product.objects.get(sku="A-WORTEL")
-    assert product.photo.name.startswith("products/") and product.thumbnail.name.startswith("products/thumbs/")
+    assert product.photo.name.startswith("public/products/")
+    assert product.thumbnail.name.startswith("public/products/thumbs/")
     with Image.open(product.thumbnail.path) as thumb:
         assert thumb.size == (400, 267) and thumb.format == "JPEG"
     old = product.photo.path
