@@ -5,13 +5,14 @@ so the cross-tenant probe in tests/test_tenancy_probe.py can fill it with anothe
 """
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coop import views
 from coop.api import JobDetailAPI
+from coop.media import PUBLIC_DIR
+from coop.views_media import public_media
 from members import api as members_api
 from members import views as members_views
 from members.views_logout import logout
@@ -53,6 +54,8 @@ coop_page_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    # Only the public images; private files in MEDIA_ROOT are served by views that check who asks (coop/media.py).
+    path(f"{settings.MEDIA_URL.strip('/')}/{PUBLIC_DIR}/<path:path>", public_media, name="public_media"),
     path("admin/", admin.site.urls),
     path("accounts/logout/", logout, name="account_logout"),  # allauth's, telling the browser to forget its cache
     path("accounts/", include("allauth.urls")),
@@ -63,6 +66,3 @@ urlpatterns = [
     path("api/v1/<slug:coop_slug>/", include(coop_api_patterns)),
     path("<slug:coop_slug>/", include(coop_page_patterns)),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
