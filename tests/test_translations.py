@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 # The invoicing app keeps its own catalogue (documents must be in Dutch even before a project-wide round); the
@@ -149,3 +150,11 @@ def test_the_compiled_catalogue_is_the_current_one(language, catalogue):
     stale = [e["msgid"] for e in _entries(po) if e["msgid"] and not e["msgid_plural"]
              and "ctx" not in e and compiled.get(e["msgid"]) != e["msgstr"].get(0)]
     assert not stale, f"run compilemessages: {stale[:10]}"
+
+
+def test_the_driver_service_worker_says_offline_in_the_drivers_language(world_a):
+    """driver/sw.js is a template makemessages does not read: its one sentence comes from the view's gettext."""
+    client = Client()
+    url = reverse("driver_service_worker", kwargs={"coop_slug": world_a.coop.slug})
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert "<h1>Hors ligne</h1>" in client.get(url).content.decode()

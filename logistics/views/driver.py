@@ -191,7 +191,9 @@ def driver_route_sheet(request, coop_slug, route_id):
 def driver_service_worker(request, coop_slug):
     """The service worker that keeps the driver's page (and its script) for when the network is gone. Served
     from under /<coop>/driver/ so that is its scope."""
-    body = render_to_string("logistics/driver/sw.js", {"scope": f"/{coop_slug}/driver/"}, request=request)
+    # The page shown when offline without a kept copy; gettext here because makemessages does not read .js files.
+    body = render_to_string("logistics/driver/sw.js", {"scope": f"/{coop_slug}/driver/", "offline": _("Offline")},
+                            request=request)
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     return response

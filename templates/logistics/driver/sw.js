@@ -34,7 +34,8 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate" && url.pathname.startsWith(SCOPE)) {
     event.respondWith(fetch(request).then((response) => keep(request, response)).catch(() =>
       caches.match(request).then((hit) => hit || caches.match(SCOPE)).then((hit) => hit ||
-        new Response("<h1>Offline</h1>", { status: 503, headers: { "Content-Type": "text/html" } }))));
+        new Response("<h1>{{ offline|escapejs }}</h1>",
+          { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }))));
   } else if (url.pathname.startsWith("{% get_static_prefix %}")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then((response) =>
       keep(request, response))));
