@@ -1,25 +1,13 @@
-"""End-to-end: a consumer logs in, fills the cart, checks out at a pickup point and sees the OGM and the QR code.
-
-Runs Debian's Chromium (`apt-get install chromium`) through Playwright against pytest-django's live server.
-Skipped when /usr/bin/chromium is missing, so a bare CI machine still passes.
-"""
+"""End-to-end: a consumer logs in, fills the cart, checks out at a pickup point and sees the OGM and the QR code."""
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from django_scopes import scopes_disabled
 
 from tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
+from tests.e2e.support import artifact, login
 
 
 @pytest.fixture
@@ -37,52 +25,33 @@ def journey(transactional_db):
     return {"coop": coop, "user": consumer.user, "offers": offers}
 
 
-def test_consumer_orders_and_sees_payment_details(live_server, journey, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_consumer_orders_and_sees_payment_details(chromium, journey):
     coop, (carrots, cheese) = journey["coop"], journey["offers"]
-    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium(viewport={"width": 1280, "height": 900}) as page:
+        login(page, journey["user"], f"/{coop.slug}/shop/")
 
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="nl-BE")
-            page.set_default_timeout(30_000)
-            page.goto(f"{live_server.url}/accounts/login/?next=/{coop.slug}/shop/")
-            page.fill("input[name=login]", journey["user"].email)
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(rf"/{coop.slug}/shop/$"))
+        # Two products into the cart (htmx swaps the cart in place).
+        page.locator(f"#offer-{carrots.pk} button[type=submit]").click()
+        page.locator(f"#cart-line-{carrots.pk}").wait_for()
+        page.fill(f"#qty-{cheese.pk}", "2")
+        page.locator(f"#offer-{cheese.pk} button[type=submit]").click()
+        page.locator(f"#cart-line-{cheese.pk}").wait_for()
+        assert page.locator(f"#offer-note-{cheese.pk}").inner_text().strip() != ""
+        page.screenshot(path=artifact("consumer-shop.png"), full_page=True)
 
-            # Two products into the cart (htmx swaps the cart in place).
-            page.locator(f"#offer-{carrots.pk} button[type=submit]").click()
-            page.locator(f"#cart-line-{carrots.pk}").wait_for()
-            page.fill(f"#qty-{cheese.pk}", "2")
-            page.locator(f"#offer-{cheese.pk} button[type=submit]").click()
-            page.locator(f"#cart-line-{cheese.pk}").wait_for()
-            assert page.locator(f"#offer-note-{cheese.pk}").inner_text().strip() != ""
-            page.screenshot(path=str(ARTIFACTS / "consumer-shop.png"), full_page=True)
+        # Checkout at the (only) pickup point, paying by bank transfer.
+        page.locator("#cart a.button").click()
+        page.wait_for_url(re.compile(rf"/{coop.slug}/shop/checkout/(\?cycle=\d+)?$"))
+        page.locator("input[name=pickup]").first.check()
+        page.screenshot(path=artifact("consumer-checkout.png"), full_page=True)
+        page.locator("form.checkout-form button[type=submit]").click()
+        page.wait_for_url(re.compile(rf"/{coop.slug}/orders/\d+/$"))
 
-            # Checkout at the (only) pickup point, paying by bank transfer.
-            page.locator("#cart a.button").click()
-            page.wait_for_url(re.compile(rf"/{coop.slug}/shop/checkout/(\?cycle=\d+)?$"))
-            page.locator("input[name=pickup]").first.check()
-            page.screenshot(path=str(ARTIFACTS / "consumer-checkout.png"), full_page=True)
-            page.locator("form.checkout-form button[type=submit]").click()
-            page.wait_for_url(re.compile(rf"/{coop.slug}/orders/\d+/$"))
-
-            ogm = page.locator(".ogm").inner_text()
-            assert re.fullmatch(r"\+\+\+\d{3}/\d{4}/\d{5}\+\+\+", ogm)
-            qr = page.locator(".epc-qr svg")
-            assert qr.is_visible() and qr.bounding_box()["width"] > 100
-            body = page.locator("main").inner_text()
-            assert "Wortelen" in body and "Hoevekaas" in body
-            page.screenshot(path=str(ARTIFACTS / "consumer-journey.png"), full_page=True)
-        finally:
-            browser.close()
-    assert os.path.getsize(ARTIFACTS / "consumer-journey.png") > 10_000
+        ogm = page.locator(".ogm").inner_text()
+        assert re.fullmatch(r"\+\+\+\d{3}/\d{4}/\d{5}\+\+\+", ogm)
+        qr = page.locator(".epc-qr svg")
+        assert qr.is_visible() and qr.bounding_box()["width"] > 100
+        body = page.locator("main").inner_text()
+        assert "Wortelen" in body and "Hoevekaas" in body
+        page.screenshot(path=artifact("consumer-journey.png"), full_page=True)
+    assert os.path.getsize(artifact("consumer-journey.png")) > 10_000
