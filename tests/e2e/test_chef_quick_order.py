@@ -1,13 +1,10 @@
 """End-to-end: a chef changes next week's order (placed by their standing order) on the quick order page,
 with the keyboard only: type a quantity, Tab to the next, Enter saves.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without it.
 """
 
 import re
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django_scopes import scope, scopes_disabled
@@ -15,14 +12,7 @@ from django_scopes import scope, scopes_disabled
 from orders.models import Order, StandingOrder, StandingOrderLine
 from orders.services.standing import standing_orders_place_for_cycle
 from tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
+from tests.e2e.support import artifact, login
 
 
 @pytest.fixture
@@ -52,48 +42,31 @@ def kitchen(transactional_db):
             "potatoes": potatoes, "carrots": carrots, "leeks": leeks}
 
 
-def test_a_chef_changes_next_weeks_order_on_the_quick_order_page(live_server, kitchen, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_chef_changes_next_weeks_order_on_the_quick_order_page(chromium, kitchen):
     coop = kitchen["coop"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900}, locale="nl-BE")
-            page.set_default_timeout(15_000)
-            page.goto(f"{live_server.url}/accounts/login/?next=/{coop.slug}/quick-order/")
-            page.fill("input[name=login]", "chef@linde.example")
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(rf"/{coop.slug}/quick-order/$"))
+    with chromium(viewport={"width": 1100, "height": 900}) as page:
+        login(page, "chef@linde.example", f"/{coop.slug}/quick-order/")
 
-            # The standing order placed this week's order; its quantities are in the grid, focus on the first.
-            potatoes = page.locator(f"#qty-{kitchen['potatoes'].pk}")
-            carrots = page.locator(f"#qty-{kitchen['carrots'].pk}")
-            assert potatoes.input_value() == "4" and carrots.input_value() == "2"
-            assert page.evaluate("document.activeElement.id") == f"qty-{kitchen['potatoes'].pk}"
+        # The standing order placed this week's order; its quantities are in the grid, focus on the first.
+        potatoes = page.locator(f"#qty-{kitchen['potatoes'].pk}")
+        carrots = page.locator(f"#qty-{kitchen['carrots'].pk}")
+        assert potatoes.input_value() == "4" and carrots.input_value() == "2"
+        assert page.evaluate("document.activeElement.id") == f"qty-{kitchen['potatoes'].pk}"
 
-            # Keyboard only: 6 sacks of potatoes, Tab, 3 crates of carrots, Enter.
-            page.keyboard.press("Control+A")
-            page.keyboard.type("6")
-            page.keyboard.press("Tab")
-            assert page.evaluate("document.activeElement.id") == f"qty-{kitchen['carrots'].pk}"
-            page.keyboard.press("Control+A")
-            page.keyboard.type("3")
-            page.keyboard.press("Enter")
-            page.wait_for_url(re.compile(rf"/{coop.slug}/quick-order/\?cycle=\d+$"))
-            number = page.locator("#quick-order").get_attribute("data-order")
-            assert number and number in page.locator(".messages").inner_text()
-            assert page.locator(f"#qty-{kitchen['potatoes'].pk}").input_value() == "6"
-            assert page.locator(f"#qty-{kitchen['carrots'].pk}").input_value() == "3"
-            page.screenshot(path=str(ARTIFACTS / "chef-quick-order.png"), full_page=True)
-        finally:
-            browser.close()
+        # Keyboard only: 6 sacks of potatoes, Tab, 3 crates of carrots, Enter.
+        page.keyboard.press("Control+A")
+        page.keyboard.type("6")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == f"qty-{kitchen['carrots'].pk}"
+        page.keyboard.press("Control+A")
+        page.keyboard.type("3")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(rf"/{coop.slug}/quick-order/\?cycle=\d+$"))
+        number = page.locator("#quick-order").get_attribute("data-order")
+        assert number and number in page.locator(".messages").inner_text()
+        assert page.locator(f"#qty-{kitchen['potatoes'].pk}").input_value() == "6"
+        assert page.locator(f"#qty-{kitchen['carrots'].pk}").input_value() == "3"
+        page.screenshot(path=artifact("chef-quick-order.png"), full_page=True)
 
     with scope(coop=coop):
         order = Order.objects.get(cycle=kitchen["cycle"], business_account=kitchen["account"])

@@ -1,11 +1,6 @@
 """End-to-end: a fixer at the hub, on a phone, weighs cheese line by line (htmx answers inline, a typo shows its
 error in place), then looks at the cycle's dashboard. Screenshots go to test-artifacts/.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
 """
-
-import re
-from pathlib import Path
 
 import pytest
 from django_scopes import scope, scopes_disabled
@@ -14,14 +9,7 @@ from logistics.services.closing import cycle_close
 from orders.models import OrderLine
 from orders.services.ordering import Destination, order_place
 from tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
+from tests.e2e.support import PHONE, artifact, login
 
 
 @pytest.fixture
@@ -45,40 +33,26 @@ def hub(transactional_db):
     return {"coop": coop, "user": fixer.user, "cycle": cycle, "lines": lines}
 
 
-def test_fixer_weighs_on_a_phone_and_sees_the_dashboard(live_server, hub, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_fixer_weighs_on_a_phone_and_sees_the_dashboard(chromium, hub):
     coop, cycle, (first, second) = hub["coop"], hub["cycle"], hub["lines"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="nl-BE")
-            page.set_default_timeout(30_000)
-            weights = f"/{coop.slug}/hub/cycles/{cycle.pk}/weights/"
-            page.goto(f"{live_server.url}/accounts/login/?next={weights}")
-            page.fill("input[name=login]", hub["user"].email)
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(re.escape(weights) + "$"))
+    with chromium(viewport=PHONE) as page:
+        weights = f"/{coop.slug}/hub/cycles/{cycle.pk}/weights/"
+        login(page, hub["user"], weights)
 
-            page.fill(f"#kg-{first.pk}", "1,130")
-            page.press(f"#kg-{first.pk}", "Enter")  # htmx posts the form and swaps the line in place
-            page.wait_for_selector(f"#line-{first.pk}.saved")
-            assert "23,96" in page.inner_text(f"#line-{first.pk}")
-            assert page.url.endswith(weights)  # no page load: the answer came inline
+        page.fill(f"#kg-{first.pk}", "1,130")
+        page.press(f"#kg-{first.pk}", "Enter")  # htmx posts the form and swaps the line in place
+        page.wait_for_selector(f"#line-{first.pk}.saved")
+        assert "23,96" in page.inner_text(f"#line-{first.pk}")
+        assert page.url.endswith(weights)  # no page load: the answer came inline
 
-            page.fill(f"#kg-{second.pk}", "veel")
-            page.press(f"#kg-{second.pk}", "Enter")
-            page.wait_for_selector(f"#line-{second.pk}.has-error")  # a 400 answer is swapped in too
-            assert page.input_value(f"#kg-{second.pk}") == "veel"
-            page.screenshot(path=str(ARTIFACTS / "hub-weights-phone.png"), full_page=True)
+        page.fill(f"#kg-{second.pk}", "veel")
+        page.press(f"#kg-{second.pk}", "Enter")
+        page.wait_for_selector(f"#line-{second.pk}.has-error")  # a 400 answer is swapped in too
+        assert page.input_value(f"#kg-{second.pk}") == "veel"
+        page.screenshot(path=artifact("hub-weights-phone.png"), full_page=True)
 
-            page.goto(f"{live_server.url}/{coop.slug}/hub/cycles/{cycle.pk}/")
-            assert page.locator("svg.bar-chart rect").count() == 1
-            page.screenshot(path=str(ARTIFACTS / "hub-cycle-phone.png"), full_page=True)
-        finally:
-            browser.close()
+        page.goto(f"/{coop.slug}/hub/cycles/{cycle.pk}/")
+        assert page.locator("svg.bar-chart rect").count() == 1
+        page.screenshot(path=artifact("hub-cycle-phone.png"), full_page=True)
     first.refresh_from_db()
     assert str(first.weighed_quantity) == "1.130"

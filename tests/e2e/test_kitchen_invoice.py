@@ -1,12 +1,9 @@
 """End-to-end: a kitchen's purchaser logs in, finds last month's invoice among the account's invoices (a
 colleague's orders included, another kitchen's not) and downloads the PDF.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without it.
 """
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,16 +12,10 @@ from django_scopes import scope, scopes_disabled
 from invoicing.services.calendar import previous_month
 from invoicing.services.runs import billing_run
 from tests import factories
+from tests.e2e.support import artifact, login
 from tests.invoicing.conftest import delivered_order, make_shop
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LAST_MONTH = previous_month(timezone.localdate())
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -55,44 +46,25 @@ def invoiced(transactional_db):
     return {"coop": coop, "invoice": mine, "other": theirs}
 
 
-def test_a_kitchens_purchaser_downloads_last_months_invoice(live_server, invoiced, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_kitchens_purchaser_downloads_last_months_invoice(chromium, invoiced):
     coop, invoice = invoiced["coop"], invoiced["invoice"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="nl-BE",
-                                          accept_downloads=True)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{live_server.url}/accounts/login/?next=/{coop.slug}/invoices/mine/")
-            page.fill("input[name=login]", "aankoop@delinde.example")
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(rf"/{coop.slug}/invoices/mine/$"))
+    with chromium(viewport={"width": 1100, "height": 900}, accept_downloads=True) as page:
+        login(page, "aankoop@delinde.example", f"/{coop.slug}/invoices/mine/")
 
-            table = page.locator("table.invoice-table").inner_text()
-            assert invoice.number in table and invoiced["other"].number not in table
-            page.screenshot(path=str(ARTIFACTS / "kitchen-invoices.png"), full_page=True)
+        table = page.locator("table.invoice-table").inner_text()
+        assert invoice.number in table and invoiced["other"].number not in table
+        page.screenshot(path=artifact("kitchen-invoices.png"), full_page=True)
 
-            page.get_by_role("link", name=invoice.number).click()
-            page.wait_for_url(re.compile(rf"/{coop.slug}/invoices/{invoice.pk}/$"))
-            facts = page.locator("dl.facts").inner_text()
-            assert "BB-2026-0042" in facts and invoice.due_date.strftime("%d/%m/%Y") in facts
-            page.screenshot(path=str(ARTIFACTS / "kitchen-invoice-detail.png"), full_page=True)
+        page.get_by_role("link", name=invoice.number).click()
+        page.wait_for_url(re.compile(rf"/{coop.slug}/invoices/{invoice.pk}/$"))
+        facts = page.locator("dl.facts").inner_text()
+        assert "BB-2026-0042" in facts and invoice.due_date.strftime("%d/%m/%Y") in facts
+        page.screenshot(path=artifact("kitchen-invoice-detail.png"), full_page=True)
 
-            with page.expect_download() as download_info:
-                page.locator(f"a[href$='/invoices/{invoice.pk}/pdf/']").first.click()
-            download = download_info.value
-            assert download.suggested_filename == f"{invoice.number}.pdf"
-            saved = ARTIFACTS / "kitchen-invoice.pdf"
-            download.save_as(str(saved))
-            assert saved.read_bytes().startswith(b"%PDF")
-        finally:
-            browser.close()
+        with page.expect_download() as download_info:
+            page.locator(f"a[href$='/invoices/{invoice.pk}/pdf/']").first.click()
+        download = download_info.value
+        assert download.suggested_filename == f"{invoice.number}.pdf"
+        saved = artifact("kitchen-invoice.pdf")
+        download.save_as(saved)
+        assert saved.read_bytes().startswith(b"%PDF")
