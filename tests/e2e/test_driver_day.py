@@ -8,32 +8,21 @@ While offline the driver also reloads the page: the service worker serves the co
 waiting update (kept in IndexedDB) and the stop already done are still shown as such. Trying to log out then,
 the phone asks first (the update would stay behind); once all is sent, logging out asks nothing and leaves no
 copy of the day on the phone (offline, the driver's address shows nothing), while the queue's database stays.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
 """
 
 import io
-import re
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_scopes import scope
 from PIL import Image
 
 from logistics.models import DepositMovement, Stop, StopEvent
 from logistics.services import planning
 from tests import factories
+from tests.e2e.support import PHONE, artifact, login
 from tests.logistics.planning_setup import published_week
 
-CHROMIUM = Path("/usr/bin/chromium")
 LOGOUT = "form[action='/accounts/logout/'] button"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -54,108 +43,87 @@ def _photo() -> bytes:
 
 
 def _events_at(coop, stop) -> int:
-    """Counted from inside Playwright's sync block, which runs in a greenlet with a database connection of its
-    own: closed again, or the test database could not be dropped at the end."""
-    try:
-        with scope(coop=coop):
-            return StopEvent.objects.filter(stop=stop).count()
-    finally:
-        connection.close()
+    with scope(coop=coop):
+        return StopEvent.objects.filter(stop=stop).count()
 
 
-def test_driver_completes_two_stops_one_of_them_offline(live_server, morning, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_driver_completes_two_stops_one_of_them_offline(chromium, morning):
     coop, route, (first, second) = morning["coop"], morning["route"], morning["stops"]
     driver = route.driver.user
-    ARTIFACTS.mkdir(exist_ok=True)
     day_url = f"/{coop.slug}/driver/?day={route.day:%Y-%m-%d}"
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-BE",
-                                          has_touch=True)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{live_server.url}/accounts/login/?next={day_url}")
-            page.fill("input[name=login]", driver.email)
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(re.escape(f"/{coop.slug}/driver/")))
-            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-            page.reload()  # now under the service worker, which keeps a copy of the page
-            assert page.evaluate("!!navigator.serviceWorker.controller")
-            card = f"#stop-{first.pk}"
-            assert page.locator(f"{card} a[href^='geo:']").count() == 1
+    with chromium(viewport=PHONE, has_touch=True) as page:
+        login(page, driver, day_url)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now under the service worker, which keeps a copy of the page
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        card = f"#stop-{first.pk}"
+        assert page.locator(f"{card} a[href^='geo:']").count() == 1
 
-            # Stop 1, online: arrived, then proof of delivery with a signature and two crates back.
-            page.click(f"{card} .quick-form:has(input[name=kind][value=arrived]) button")
-            page.wait_for_selector(f"{card}.status-arrived:not(.queued)")
-            page.click(f"{card} details.pod summary")
-            page.fill(f"#s{first.pk}-proof-receiver_name", "Chef Jan")
-            box = page.locator(f"{card} [data-signature] canvas").bounding_box()
-            page.mouse.move(box["x"] + 20, box["y"] + 40)
-            page.mouse.down()
-            for step in range(1, 12):
-                page.mouse.move(box["x"] + 20 + step * 22, box["y"] + 40 + (step % 3) * 18)
-            page.mouse.up()
-            page.fill(f"#s{first.pk}-proof-crates_veg_crate", "2")
-            page.click(f"{card} .pod-form button[name=kind][value=done]")
-            page.wait_for_selector(f"{card}.status-done:not(.queued)")
-            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
+        # Stop 1, online: arrived, then proof of delivery with a signature and two crates back.
+        page.click(f"{card} .quick-form:has(input[name=kind][value=arrived]) button")
+        page.wait_for_selector(f"{card}.status-arrived:not(.queued)")
+        page.click(f"{card} details.pod summary")
+        page.fill(f"#s{first.pk}-proof-receiver_name", "Chef Jan")
+        box = page.locator(f"{card} [data-signature] canvas").bounding_box()
+        page.mouse.move(box["x"] + 20, box["y"] + 40)
+        page.mouse.down()
+        for step in range(1, 12):
+            page.mouse.move(box["x"] + 20 + step * 22, box["y"] + 40 + (step % 3) * 18)
+        page.mouse.up()
+        page.fill(f"#s{first.pk}-proof-crates_veg_crate", "2")
+        page.click(f"{card} .pod-form button[name=kind][value=done]")
+        page.wait_for_selector(f"{card}.status-done:not(.queued)")
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
 
-            # Stop 2, offline: the update waits on the phone.
-            card = f"#stop-{second.pk}"
-            context.set_offline(True)
-            page.click(f"{card} details.pod summary")
-            page.fill(f"#s{second.pk}-proof-receiver_name", "Els")
-            page.set_input_files(f"#s{second.pk}-proof-photo",
-                                 files=[{"name": "levering.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
-            page.click(f"{card} .pod-form button[name=kind][value=done]")
-            page.wait_for_selector(f"{card}.status-done.queued")
-            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
-            assert page.is_visible("#outbox")
-            page.wait_for_timeout(1500)  # a retry or two while offline
-            assert _events_at(coop, second) == 0
-            page.reload()  # offline: the service worker's copy, the queue still on the phone
-            page.wait_for_selector(f"{card}.status-done.queued")
-            page.wait_for_selector(f"#stop-{first.pk}.status-done:not(.queued)")
-            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
-            page.screenshot(path=str(ARTIFACTS / "driver-day-offline-phone.png"), full_page=True)
-            # Logging out now would leave the update behind: the phone asks first, and "no" keeps everything.
-            with page.expect_event("dialog") as asked:
-                page.click(LOGOUT)
-            assert "1" in asked.value.message
-            asked.value.dismiss()
-            page.wait_for_timeout(300)
-            assert page.url.endswith(day_url) and page.is_visible(LOGOUT)
-            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
+        # Stop 2, offline: the update waits on the phone.
+        card = f"#stop-{second.pk}"
+        page.context.set_offline(True)
+        page.click(f"{card} details.pod summary")
+        page.fill(f"#s{second.pk}-proof-receiver_name", "Els")
+        page.set_input_files(f"#s{second.pk}-proof-photo",
+                             files=[{"name": "levering.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+        page.click(f"{card} .pod-form button[name=kind][value=done]")
+        page.wait_for_selector(f"{card}.status-done.queued")
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
+        assert page.is_visible("#outbox")
+        page.wait_for_timeout(1500)  # a retry or two while offline
+        assert _events_at(coop, second) == 0
+        page.reload()  # offline: the service worker's copy, the queue still on the phone
+        page.wait_for_selector(f"{card}.status-done.queued")
+        page.wait_for_selector(f"#stop-{first.pk}.status-done:not(.queued)")
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
+        page.screenshot(path=artifact("driver-day-offline-phone.png"), full_page=True)
+        # Logging out now would leave the update behind: the phone asks first, and "no" keeps everything.
+        with page.expect_event("dialog") as asked:
+            page.click(LOGOUT)
+        assert "1" in asked.value.message
+        asked.value.dismiss()
+        page.wait_for_timeout(300)
+        assert page.url.endswith(day_url) and page.is_visible(LOGOUT)
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '1'")
 
-            # The network is back: the queue is sent by itself.
-            context.set_offline(False)
-            page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
-            page.wait_for_selector(f"{card}.status-done:not(.queued)")
-            page.wait_for_timeout(1000)  # room for a second (duplicate) send, which must not record anything
-            page.screenshot(path=str(ARTIFACTS / "driver-day-phone.png"), full_page=True)
+        # The network is back: the queue is sent by itself.
+        page.context.set_offline(False)
+        page.wait_for_function("document.querySelector('#outbox').dataset.waiting === '0'")
+        page.wait_for_selector(f"{card}.status-done:not(.queued)")
+        page.wait_for_timeout(1000)  # room for a second (duplicate) send, which must not record anything
+        page.screenshot(path=artifact("driver-day-phone.png"), full_page=True)
 
-            # Logging out with nothing waiting: no question; the copy of the day is gone from the phone.
-            page.on("dialog", lambda dialog: pytest.fail(f"asked without need: {dialog.message}"))
-            with page.expect_navigation():
-                page.click(LOGOUT)
-            kept = ["kk-driver-"]
-            for _attempt in range(50):
-                kept = page.evaluate("caches.keys()")
-                if not any(name.startswith("kk-driver-") for name in kept):
-                    break
-                page.wait_for_timeout(100)
-            assert not any(name.startswith("kk-driver-") for name in kept), kept
-            context.set_offline(True)
-            page.goto(f"{live_server.url}{day_url}")  # the service worker has nothing left to show
-            assert "Els" not in page.content() and first.name not in page.content()
-            assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == ["kk-driver"]
-        finally:
-            browser.close()
+        # Logging out with nothing waiting: no question; the copy of the day is gone from the phone.
+        page.on("dialog", lambda dialog: pytest.fail(f"asked without need: {dialog.message}"))
+        with page.expect_navigation():
+            page.click(LOGOUT)
+        kept = ["kk-driver-"]
+        for _attempt in range(50):
+            kept = page.evaluate("caches.keys()")
+            if not any(name.startswith("kk-driver-") for name in kept):
+                break
+            page.wait_for_timeout(100)
+        assert not any(name.startswith("kk-driver-") for name in kept), kept
+        page.context.set_offline(True)
+        page.goto(day_url)  # the service worker has nothing left to show
+        assert "Els" not in page.content() and first.name not in page.content()
+        assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == ["kk-driver"]
     with scope(coop=coop):
         first_events = list(StopEvent.objects.filter(stop=first).order_by("pk"))
         assert [e.kind for e in first_events] == ["arrived", "done"]

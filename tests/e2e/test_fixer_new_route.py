@@ -2,27 +2,15 @@
 plain van under "Start a route with" in that stop's move form and the van's route appears in place (htmx: a new
 route card, its line on the map, the totals), then moves the stop back out and the route is gone again.
 Screenshot of the map with the new route in test-artifacts/.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
 """
-
-import re
-from pathlib import Path
 
 import pytest
 from django_scopes import scope
 
 from logistics.models import Route, Stop
 from tests import factories
+from tests.e2e.support import artifact, login
 from tests.logistics.planning_setup import closed_week, plan
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -36,48 +24,33 @@ def week(transactional_db):
     return {**world, "coop": coop, "run": run, "home": home}
 
 
-def test_fixer_starts_a_route_on_an_unused_van(live_server, week, monkeypatch, settings):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_fixer_starts_a_route_on_an_unused_van(chromium, week, settings):
     settings.MAP_TILE_URL = ""
     coop, run, home, plain = week["coop"], week["run"], week["home"], week["plain"]
     key = f"v{plain.pk}@{week['day']}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="en-GB")
-            page.set_default_timeout(30_000)
-            run_page = f"/{coop.slug}/hub/plans/{run.pk}/"
-            page.goto(f"{live_server.url}/accounts/login/?next={run_page}")
-            page.fill("input[name=login]", week["fixer"].user.email)
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(re.escape(run_page) + "$"))
-            page.wait_for_selector("#plan-map .plan-marker.hub")
-            assert page.locator("#plan-map path.leaflet-interactive").count() == 2
-            assert "Bestelwagen" in page.inner_text("#spare-vehicles")
-            page.screenshot(path=str(ARTIFACTS / "fixer-planning-spare-vehicles.png"), full_page=True)
+    with chromium(viewport={"width": 1400, "height": 900}, locale="en-GB") as page:
+        login(page, week["fixer"].user, f"/{coop.slug}/hub/plans/{run.pk}/")
+        page.wait_for_selector("#plan-map .plan-marker.hub")
+        assert page.locator("#plan-map path.leaflet-interactive").count() == 2
+        assert "Bestelwagen" in page.inner_text("#spare-vehicles")
+        page.screenshot(path=artifact("fixer-planning-spare-vehicles.png"), full_page=True)
 
-            form = page.locator(f"#stop-{home.pk} form.move-form")
-            form.locator("select[name=route]").select_option(f"vehicle:{key}")
-            form.locator("button[type=submit]").click()
-            page.wait_for_selector("#plan-notice")
-            assert "is now stop 1 of Bestelwagen" in page.inner_text("#plan-notice")
-            assert page.locator("#unassigned").count() == 0 and page.locator("#spare-vehicles").count() == 0
-            card = page.locator(f"section.plan-route:has(#stop-{home.pk})")
-            assert "Bestelwagen" in card.inner_text() and " km" in card.locator(".route-km").inner_text()
-            page.wait_for_function("document.querySelectorAll('#plan-map path.leaflet-interactive').length === 3")
-            page.locator("#plan-map").screenshot(path=str(ARTIFACTS / "fixer-planning-new-route.png"))
+        form = page.locator(f"#stop-{home.pk} form.move-form")
+        form.locator("select[name=route]").select_option(f"vehicle:{key}")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#plan-notice")
+        assert "is now stop 1 of Bestelwagen" in page.inner_text("#plan-notice")
+        assert page.locator("#unassigned").count() == 0 and page.locator("#spare-vehicles").count() == 0
+        card = page.locator(f"section.plan-route:has(#stop-{home.pk})")
+        assert "Bestelwagen" in card.inner_text() and " km" in card.locator(".route-km").inner_text()
+        page.wait_for_function("document.querySelectorAll('#plan-map path.leaflet-interactive').length === 3")
+        page.locator("#plan-map").screenshot(path=artifact("fixer-planning-new-route.png"))
 
-            form = page.locator(f"#stop-{home.pk} form.move-form")
-            form.locator("select[name=route]").select_option("")
-            form.locator("button[type=submit]").click()
-            page.wait_for_selector(f"#unassigned #stop-{home.pk}")
-            assert page.locator(f"[id='spare-{key}']").count() == 1
-        finally:
-            browser.close()
+        form = page.locator(f"#stop-{home.pk} form.move-form")
+        form.locator("select[name=route]").select_option("")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f"#unassigned #stop-{home.pk}")
+        assert page.locator(f"[id='spare-{key}']").count() == 1
     with scope(coop=coop):
         assert not Route.objects.filter(run=run, vehicle_key=key).exists()
         run.refresh_from_db()

@@ -6,13 +6,9 @@ checks the plan and publishes it; drivers get their route by e-mail. Screenshots
 No tile server: the map draws the routes on a blank background, so the screenshot does not depend on the
 network. The routing worker is replaced by a thread in the test process (same task, same code), and the
 e-mails run in place; other tasks queued on publishing are not run here.
-
-Runs Debian's Chromium through Playwright against pytest-django's live server; skipped without /usr/bin/chromium.
 """
 
-import re
 import threading
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -23,15 +19,8 @@ from logistics.models import PlanningRun, Route, Stop
 from logistics.services import planning as planning_service
 from logistics.tasks_planning import notify_planning_run, plan_run
 from tests import factories
+from tests.e2e.support import artifact, login
 from tests.logistics.planning_setup import closed_week, plan
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -65,71 +54,56 @@ def _run_here(task, *args, **kwargs):
         transaction.on_commit(lambda: task.apply(args=args, kwargs=kwargs))
 
 
-def test_fixer_moves_a_stop_re_optimises_and_publishes(live_server, week, monkeypatch, settings):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_fixer_moves_a_stop_re_optimises_and_publishes(live_server, chromium, week, monkeypatch, settings):
     monkeypatch.setattr(planning_service, "enqueue_on_commit", _run_here)
     settings.MAP_TILE_URL = ""
     coop, cycle, run, pickup, target = week["coop"], week["cycle"], week["run"], week["pickup"], week["target"]
     position = "2" if target.start_at.hour < 12 else "1"  # after the kitchen's morning stop, or before the home
-    # (no database queries inside the Playwright block: it runs in a greenlet that would open a connection of its own)
     stops = Stop.objects.with_scope(coop=coop).filter(run=run, route__isnull=False).count()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--headless", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="en-GB")
-            page.set_default_timeout(30_000)
-            page.on("dialog", lambda dialog: dialog.accept())  # "Publish this plan?"
-            hub_cycle = f"/{coop.slug}/hub/cycles/{cycle.pk}/"
-            page.goto(f"{live_server.url}/accounts/login/?next={hub_cycle}")
-            page.fill("input[name=login]", week["fixer"].user.email)
-            page.fill("input[name=password]", "korteketen")
-            page.press("input[name=password]", "Enter")
-            page.wait_for_url(re.compile(re.escape(hub_cycle) + "$"))
+    with chromium(viewport={"width": 1400, "height": 900}, locale="en-GB") as page:
+        page.on("dialog", lambda dialog: dialog.accept())  # "Publish this plan?"
+        hub_cycle = f"/{coop.slug}/hub/cycles/{cycle.pk}/"
+        login(page, week["fixer"].user, hub_cycle)
 
-            page.click(f"a[href='{hub_cycle}plans/']")
-            page.click(f"a[href='/{coop.slug}/hub/plans/{run.pk}/']")
-            run_page = f"{live_server.url}/{coop.slug}/hub/plans/{run.pk}/"
-            assert page.url == run_page
-            page.wait_for_selector("#plan-map .plan-marker.hub")
-            assert page.locator("#plan-map .plan-marker.stop").count() == stops
-            assert page.locator("#plan-map path.leaflet-interactive").count() == run.vehicles_used
-            km_before = page.inner_text("#total-km")
+        page.click(f"a[href='{hub_cycle}plans/']")
+        page.click(f"a[href='/{coop.slug}/hub/plans/{run.pk}/']")
+        run_page = f"{live_server.url}/{coop.slug}/hub/plans/{run.pk}/"
+        assert page.url == run_page
+        page.wait_for_selector("#plan-map .plan-marker.hub")
+        assert page.locator("#plan-map .plan-marker.stop").count() == stops
+        assert page.locator("#plan-map path.leaflet-interactive").count() == run.vehicles_used
+        km_before = page.inner_text("#total-km")
 
-            # Move the pickup point to the other van, in place (htmx), then pin it there.
-            form = page.locator(f"#stop-{pickup.pk} form.move-form")
-            form.locator("select[name=route]").select_option(str(target.pk))
-            form.locator("input[name=position]").fill(position)
-            form.locator("button[type=submit]").click()
-            page.wait_for_selector("#plan-notice")
-            assert f"is now stop {position} of" in page.inner_text("#plan-notice")
-            assert page.inner_text("#total-km") != km_before
-            assert page.url == run_page  # no page load: the body was swapped, the map redrawn from its new data
-            assert page.locator(f"#route-{target.pk} #stop-{pickup.pk}").count() == 1
-            page.click(f"#stop-{pickup.pk} button[name=pinned][value='1']")
-            page.wait_for_selector(f"#route-{target.pk} #stop-{pickup.pk}.pinned")
-            page.locator("#plan-map").screenshot(path=str(ARTIFACTS / "fixer-planning-map-moved.png"))
+        # Move the pickup point to the other van, in place (htmx), then pin it there.
+        form = page.locator(f"#stop-{pickup.pk} form.move-form")
+        form.locator("select[name=route]").select_option(str(target.pk))
+        form.locator("input[name=position]").fill(position)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#plan-notice")
+        assert f"is now stop {position} of" in page.inner_text("#plan-notice")
+        assert page.inner_text("#total-km") != km_before
+        assert page.url == run_page  # no page load: the body was swapped, the map redrawn from its new data
+        assert page.locator(f"#route-{target.pk} #stop-{pickup.pk}").count() == 1
+        page.click(f"#stop-{pickup.pk} button[name=pinned][value='1']")
+        page.wait_for_selector(f"#route-{target.pk} #stop-{pickup.pk}.pinned")
+        page.locator("#plan-map").screenshot(path=artifact("fixer-planning-map-moved.png"))
 
-            # Re-optimise the rest: the progress is polled, then the page is loaded again with the new plan.
-            page.fill("#reopt-budget", "2")
-            page.click("#reoptimise")
-            page.wait_for_selector("#run-progress")
-            page.wait_for_selector("#publish", timeout=60_000)
-            assert page.locator(f"#route-{target.pk} #stop-{pickup.pk}.pinned").count() == 1
+        # Re-optimise the rest: the progress is polled, then the page is loaded again with the new plan.
+        page.fill("#reopt-budget", "2")
+        page.click("#reoptimise")
+        page.wait_for_selector("#run-progress")
+        page.wait_for_selector("#publish", timeout=60_000)
+        assert page.locator(f"#route-{target.pk} #stop-{pickup.pk}.pinned").count() == 1
 
-            page.click("#check-plan")
-            page.wait_for_selector("#check-result")
-            page.click("#publish")
-            page.wait_for_selector(".badge.run-published")
-            assert "Published" in page.inner_text("#plan-notice")
-            page.wait_for_selector("#plan-live")
-            page.wait_for_selector("#plan-map .plan-marker.stop")
-            page.locator("#plan-map").screenshot(path=str(ARTIFACTS / "fixer-planning-map.png"))
-            page.screenshot(path=str(ARTIFACTS / "fixer-planning.png"), full_page=True)
-        finally:
-            browser.close()
+        page.click("#check-plan")
+        page.wait_for_selector("#check-result")
+        page.click("#publish")
+        page.wait_for_selector(".badge.run-published")
+        assert "Published" in page.inner_text("#plan-notice")
+        page.wait_for_selector("#plan-live")
+        page.wait_for_selector("#plan-map .plan-marker.stop")
+        page.locator("#plan-map").screenshot(path=artifact("fixer-planning-map.png"))
+        page.screenshot(path=artifact("fixer-planning.png"), full_page=True)
     with scope(coop=coop):
         run.refresh_from_db()
         pickup.refresh_from_db()
