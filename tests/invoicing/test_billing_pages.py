@@ -10,6 +10,7 @@ from django_scopes import scope
 
 from invoicing.models import BankTransaction, BillingRun, BillingSettings, Invoice
 from invoicing.services.calendar import previous_month
+from invoicing.services.reminders import reminders_create
 from invoicing.tasks_billing import billing_run_task
 from tests.orders.test_payments import camt, camt_entry, structured
 
@@ -83,7 +84,12 @@ def test_upload_a_statement_then_match_the_rest_by_hand(admin, shop, world_a):
 
 
 def test_reminders_page_and_recording_a_payment_by_hand(admin, shop, world_a):
-    invoice = world_a.extra["invoice"]
+    invoice = world_a.extra["invoice"]  # issued today: not overdue yet, so not on the page
+    page = admin.get(f"/{shop.coop.slug}/invoices/reminders/").content.decode()
+    assert invoice.number not in page
+    with scope(coop=shop.coop):  # the daily scan a week after the due date sends the first reminder
+        sent = reminders_create(coop=shop.coop, today=invoice.due_date + timedelta(days=7), send=False)
+    assert [(r.invoice_id, r.level) for r in sent] == [(invoice.pk, 1)]
     page = admin.get(f"/{shop.coop.slug}/invoices/reminders/").content.decode()
     assert invoice.number in page
     url = f"/{shop.coop.slug}/invoices/{invoice.pk}/payment/"
