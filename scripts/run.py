@@ -32,7 +32,7 @@ STOP_GRACE = 20  # seconds for a warm Celery shutdown; acks_late re-queues anyth
 DEMO = """\
 Demo logins, password "korteketen" for all:
   hageland     admin@hageland.example (coop admin), fixer@hageland.example, chauffeur@hageland.example,
-               boer1..boer12@hageland.example (producers), klant1..klant30@hageland.example (consumers),
+               boer1..boer12@hageland.example (producers), klant1..klant60@hageland.example (consumers),
                keuken1..keuken4@hageland.example (kitchens)
   meetjesland  the same names @meetjesland.example: admin@meetjesland.example, fixer@meetjesland.example ...
   multi@example.org      consumer in hageland, producer in meetjesland
