@@ -10,6 +10,7 @@ from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 
 from invoicing.models import BankTransaction, Invoice, InvoicePayment
+from orders.models import Payment
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -38,7 +39,8 @@ def payment_status(invoice: Invoice) -> str | None:
         return None
     if invoice.open_amount <= 0:
         return PaymentStatus.PAID
-    return PaymentStatus.PARTLY_PAID if invoice.paid_total > 0 else PaymentStatus.UNPAID
+    # Money paid on the order before the invoice (prepaid) is part of the invoice paid too.
+    return PaymentStatus.PARTLY_PAID if invoice.paid_total > 0 or invoice.prepaid_amount > 0 else PaymentStatus.UNPAID
 
 
 def open_invoices() -> QuerySet:
@@ -51,13 +53,20 @@ def invoice_payment_state(invoice_id: int) -> Invoice:
     return with_payment_state(Invoice.objects.filter(pk=invoice_id)).get()
 
 
+def _sum_of(rows: QuerySet) -> Subquery:
+    return Subquery(rows.order_by().values("transaction").annotate(total=Sum("amount")).values("total"),
+                    output_field=DecimalField())
+
+
 def transactions_to_review() -> QuerySet:
-    """Bank entries nobody could match, and matched ones with money left over (paid too much)."""
-    allocated = (InvoicePayment.objects.filter(transaction=OuterRef("pk")).order_by().values("transaction")
-                 .annotate(total=Sum("amount")).values("total"))
-    return (BankTransaction.objects.annotate(allocated=Coalesce(Subquery(allocated, output_field=DecimalField()),
-                                                                ZERO))
+    """Bank entries nobody could match, and matched ones with money left over (paid too much). Money given to
+    an order directly counts; an order's share of an invoice payment is that same money."""
+    to_invoices = _sum_of(InvoicePayment.objects.filter(transaction=OuterRef("pk")))
+    to_orders = _sum_of(Payment.objects.filter(transaction=OuterRef("pk"), invoice__isnull=True))
+    return (BankTransaction.objects
+            .annotate(allocated=Coalesce(to_invoices, ZERO) + Coalesce(to_orders, ZERO))
             .annotate(left_over=F("amount") - F("allocated"))
             .filter(Q(status=BankTransaction.Status.UNMATCHED)
-                    | Q(status=BankTransaction.Status.MATCHED, left_over__gt=0))
+                    | Q(status__in=[BankTransaction.Status.MATCHED, BankTransaction.Status.ORDER], left_over__gt=0))
             .order_by("-booking_date", "-pk"))
+

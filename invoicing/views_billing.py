@@ -1,10 +1,11 @@
 """Billing pages under /<coop>/invoices/: the monthly run (preview, issue by hand, progress), billing
-settings, bank statements and their matching, reminders, a payment recorded by hand, and a consumer asking
-for the invoice of a delivered order. Thin: reads from selectors, writes through invoicing.services."""
+settings, bank statements and their matching (the coop's one statement import: invoices and webshop orders),
+reminders, a payment recorded by hand, and a consumer asking for the invoice of a delivered order.
+Thin: reads from selectors, writes through invoicing.services."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,9 +22,15 @@ from invoicing.services.calendar import month_end, next_monthly_run
 from invoicing.tasks_billing import billing_run_task
 from members.models import MANAGER_ROLES
 from orders.forms_manage import StatementUploadForm
-from orders.models import Order
+from orders.models import Order, Payment
 
 manager_page = require_roles(*MANAGER_ROLES)
+
+
+def _direct_order_payments() -> Prefetch:
+    """What a transfer gave to orders directly (an order's share of an invoice payment shows as the invoice's)."""
+    return Prefetch("order_payments", to_attr="direct_order_payments",
+                    queryset=Payment.objects.filter(invoice__isnull=True).select_related("order"))
 
 
 def _totals(plan) -> dict:
@@ -89,12 +96,14 @@ def payments_home(request, coop_slug):
     return render(request, "invoicing/billing/payments.html", {
         "form": form, "report": report, "to_review": selectors_billing.transactions_to_review()[:200],
         "recent": BankTransaction.objects.exclude(status=BankTransaction.Status.UNMATCHED)
-        .prefetch_related("allocations__invoice")[:30],
+        .prefetch_related("allocations__invoice", _direct_order_payments())[:30],
     }, status=400 if form.errors else 200)
 
 
+
 def _transaction_or_404(transaction_id: int) -> BankTransaction:
-    tx = BankTransaction.objects.prefetch_related("allocations__invoice").filter(pk=transaction_id).first()
+    tx = (BankTransaction.objects.prefetch_related("allocations__invoice", _direct_order_payments())
+          .filter(pk=transaction_id).first())
     if tx is None:
         raise Http404(_("Not found."))
     return tx
@@ -105,7 +114,7 @@ def _candidates(tx: BankTransaction, query: str):
     if query:
         invoices = invoices.filter(Q(number__icontains=query) | Q(buyer__name__icontains=query))
     found = list(invoices[:300])
-    # Likely ones first: exactly the amount, then the same payer's IBAN history, then the rest.
+    # Likely ones first: exactly the amount, then the oldest due.
     found.sort(key=lambda i: (i.open_amount != tx.amount, i.due_date or timezone.localdate()))
     return found[:60]
 

@@ -23,7 +23,9 @@ from catalog.models import Product
 from catalog.pricing import with_producer_price
 from catalog.services import product_is_sellable
 from coop import money
+from coop.bank import StatementEntry
 from coop.models import Cooperative
+from invoicing.services.matching import statement_import
 from members.models import Membership, Role
 from orders.models import CyclePickupPoint, CycleSchedule, DeliveryZone, Order, OrderCycle, Payment, PickupPoint
 from orders.services.cycles import WEEKDAYS, local_datetime, schedule_dates
@@ -164,16 +166,20 @@ def _place(cycle: OrderCycle, customer: Membership, offers: list, slots, zone, p
 
 
 def _pay(order: Order, rng: random.Random) -> None:
-    """Most past orders are paid (by transfer, matched like a statement would), a few partly or not yet."""
+    """Most past orders are paid (by transfer, through the statement import as a real one would be: the entry
+    is on the Payments page), a few partly or not yet."""
     draw = rng.random()
     if draw < 0.2 or order.total_to_pay <= 0:
         return
     amount = order.total_to_pay if draw < 0.9 else money.round_amount(order.total_to_pay / 2)
-    source = Payment.Source.AT_PICKUP if order.payment_method == Order.PaymentMethod.AT_PICKUP else \
-        Payment.Source.CAMT
-    payment_record(order_id=order.pk, amount=amount, received_on=order.cycle.delivery_date - timedelta(days=1),
-                   source=source, bank_reference=f"DEMO-{order.number}" if source == Payment.Source.CAMT else "",
-                   payer_name=order.customer.user.get_full_name())
+    received_on = order.cycle.delivery_date - timedelta(days=1)
+    if order.payment_method == Order.PaymentMethod.AT_PICKUP:
+        payment_record(order_id=order.pk, amount=amount, received_on=received_on, source=Payment.Source.AT_PICKUP,
+                       payer_name=order.customer.user.get_full_name())
+        return
+    statement_import(coop=order.coop, source=Payment.Source.CAMT, entries=[StatementEntry(
+        reference=f"DEMO-{order.number}", amount=amount, is_credit=True, booking_date=received_on,
+        structured=order.payment_reference, counterparty_name=order.customer.user.get_full_name())])
 
 
 def cycle_ensure(*, coop: Cooperative, schedule: CycleSchedule, delivery: date, points, zone, now: datetime,

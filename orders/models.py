@@ -339,7 +339,13 @@ class OrderLine(models.Model):
 
 
 class Payment(models.Model):
-    """Money received for an order: marked by a fixer or matched from a bank statement (CAMT.053/CODA)."""
+    """Money received for an order: marked by a fixer, or part of a bank statement entry (CAMT.053/CODA).
+
+    A bank entry is stored once as an invoicing.BankTransaction (the one statement import, in
+    invoicing.services.matching); its payments point to it, one row per order: one transfer may pay several
+    orders. `invoice` is set when the money went to the order's invoice and this row is the order's share of
+    it, so the order's payment status follows the invoice's.
+    """
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("marked by hand")
@@ -352,8 +358,11 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     received_on = models.DateField()
     source = models.CharField(max_length=10, choices=Source.choices)
-    bank_reference = models.CharField(max_length=100, blank=True,
-                                      help_text=_("The bank's entry reference; importing twice adds nothing."))
+    transaction = models.ForeignKey("invoicing.BankTransaction", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="order_payments")
+    invoice = models.ForeignKey("invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", help_text=_("The invoice this money was paid on, if any."))
+    bank_reference = models.CharField(max_length=100, blank=True, help_text=_("The bank's entry reference."))
     payer_name = models.CharField(max_length=200, blank=True)
     payer_iban = models.CharField(max_length=34, blank=True)
     created_by = models.ForeignKey("members.User", null=True, blank=True, on_delete=models.SET_NULL,
@@ -364,8 +373,8 @@ class Payment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["coop", "source", "bank_reference"], condition=~models.Q(bank_reference=""),
-                                    name="payment_bank_entry_once"),
+            # One row per bank entry and order: importing again adds nothing, one transfer may pay several orders.
+            models.UniqueConstraint(fields=["transaction", "order"], name="payment_once_per_transaction_and_order"),
         ]
 
     def __str__(self):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from coop.payments import ogm_from_base
 from coop.tenancy.tasks import enqueue_on_commit
 from invoicing.models import Invoice, InvoiceSeries, Series
+from invoicing.services.order_payments import orders_follow_invoices
 
 # Invoice OGMs start with 2 (order OGMs start with 1, see orders.services.ordering): unique per installation.
 OGM_INVOICE_BASE = 2_000_000_000
@@ -81,6 +82,10 @@ def invoice_issue(*, invoice_id: int, issue_date=None, dispatch: bool = True) ->
             issued_at=timezone.now())
         if changed != 1:  # cannot happen while we hold the row lock; never hand out a number twice
             raise RuntimeError(f"invoice {invoice.pk} changed while it was being issued")
+        # The orders' payment status is the invoice's from now on (what was paid before counts as prepaid;
+        # a credit note lowers what is open on the invoice it corrects).
+        if invoice.kind in (Invoice.Kind.INVOICE, Invoice.Kind.CREDIT_NOTE):
+            orders_follow_invoices([invoice.credited_invoice_id or invoice.pk])
         if dispatch:
             from invoicing import tasks
 

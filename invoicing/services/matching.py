@@ -1,17 +1,21 @@
-"""Money in (issue 11 item 5): bank statement entries matched to invoices (and to webshop orders).
+"""The one bank statement import (issue 11 item 5, and the webshop's payments of issue 5).
 
-Every incoming credit of a statement (CAMT.053 or CODA, read by coop.bank) is stored once as a BankTransaction
-(constraint on the bank's reference: importing a statement twice adds nothing) and matched:
+Statement files (CAMT.053 or CODA, read by coop.bank) come in here only: the Payments page under
+/<coop>/invoices/payments/ (the fixer's old webshop import page redirects there) and
+POST /api/v1/<coop>/payments/import/. Every incoming credit is stored once as a BankTransaction (constraint on
+the bank's reference: importing a statement twice adds nothing) and matched:
 
 1. on the OGM: the structured reference, and every valid OGM typed in the free text, so one transfer can pay
-   several invoices ("combined payment"); the money goes to them in the order they are named, each up to what
-   is open, so a transfer for less leaves the last one partly paid;
-2. on an order's OGM (a webshop payment before delivery): recorded on the order as the webshop import does;
+   several invoices or orders ("combined payment"); the money goes to them in the order they are named, each
+   up to what is open, so a transfer for less leaves the last one partly paid;
+2. an OGM is an issued invoice's, or a webshop order's: an order on an issued invoice is paid through that
+   invoice (invoicing.services.order_payments records the order side, one row per transfer and order), an
+   order not invoiced yet directly (its invoice later counts it as already paid);
 3. without an OGM, on the payer's IBAN and the amount: when earlier payments from that IBAN went to one
    customer, a transfer of exactly the sum of that customer's open invoices (or of exactly one of them) pays it.
 
-What cannot be matched stays on the review page, where the fixer matches it by hand or marks it as not a
-customer payment. Money beyond what was open stays visible there as "left over".
+What cannot be matched stays on the review page, where the fixer matches it by hand (to invoices or orders) or
+marks it as not a customer payment. Money beyond what was open stays visible there as "left over".
 """
 
 import re
@@ -29,6 +33,7 @@ from coop.bank import StatementEntry
 from coop.payments import ogm_is_valid
 from invoicing.models import BankTransaction, Invoice, InvoicePayment
 from invoicing.selectors_billing import with_payment_state
+from invoicing.services.order_payments import invoice_payment_add, invoices_of_orders
 from orders.models import Order
 from orders.services.payments import payment_record
 
@@ -51,7 +56,7 @@ def ogms_in(structured: str, free_text: str) -> list[str]:
 @dataclass
 class ImportReport:
     matched: list[tuple[BankTransaction, list[str]]] = field(default_factory=list)
-    orders: list[tuple[BankTransaction, str]] = field(default_factory=list)
+    orders: list[tuple[BankTransaction, list[str]]] = field(default_factory=list)
     unmatched: list[BankTransaction] = field(default_factory=list)
     already_imported: int = 0
     debits: int = 0
@@ -60,39 +65,105 @@ class ImportReport:
         return {
             "matched": [{"transaction": tx.pk, "amount": str(tx.amount), "invoices": numbers}
                         for tx, numbers in self.matched],
-            "orders": [{"transaction": tx.pk, "amount": str(tx.amount), "order": number} for tx, number in self.orders],
+            # "order" (the first) stays for clients written when a transfer could pay one order only.
+            "orders": [{"transaction": tx.pk, "amount": str(tx.amount), "orders": numbers, "order": numbers[0]}
+                       for tx, numbers in self.orders],
             "unmatched": [{"transaction": tx.pk, "amount": str(tx.amount), "payer": tx.counterparty_name,
                            "reason": tx.note} for tx in self.unmatched],
             "already_imported": self.already_imported, "debits_skipped": self.debits,
         }
 
 
-def _allocate(tx: BankTransaction | None, invoice_ids: list[int], amount: Decimal, *, received_on: date, how: str,
-              user=None) -> list[tuple[Invoice, Decimal]]:
-    """Give `amount` to the invoices in the given order, each up to what is open; invoices locked (pk order)."""
+@dataclass(frozen=True)
+class Target:
+    """Where money of a transfer may go: an issued invoice (`named_order` the order whose OGM was used, if any)
+    or an order that is on no issued invoice."""
+
+    invoice_id: int | None = None
+    order_id: int | None = None
+    named_order: int | None = None
+
+
+@dataclass
+class Given:
+    invoices: list[tuple[Invoice, Decimal]] = field(default_factory=list)
+    orders: list[tuple[Order, Decimal]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.invoices or self.orders)
+
+    @property
+    def invoice_numbers(self) -> list[str]:
+        return list(dict.fromkeys(invoice.number for invoice, _share in self.invoices))
+
+    @property
+    def order_numbers(self) -> list[str]:
+        return [order.number for order, _share in self.orders]
+
+
+def _order_targets(order_ids: list[int]) -> list[Target]:
+    invoiced = invoices_of_orders(order_ids)
+    return [Target(invoice_id=invoiced[o], named_order=o) if o in invoiced else Target(order_id=o)
+            for o in order_ids]
+
+
+def targets_of(ogms: list[str]) -> list[Target]:
+    """The invoices and orders these OGMs name, in their order, once each. A consumer invoice for one order
+    keeps the order's OGM: the invoice is the target."""
+    invoices = dict(Invoice.objects.filter(payment_reference__in=ogms, status=Invoice.Status.ISSUED,
+                                           kind=Invoice.Kind.INVOICE).values_list("payment_reference", "pk"))
+    orders = dict(Order.objects.filter(payment_reference__in=ogms).values_list("payment_reference", "pk"))
+    by_order = dict(zip(orders.values(), _order_targets(list(orders.values())), strict=True))
+    targets = []
+    for ogm in ogms:
+        if ogm in invoices:
+            target = Target(invoice_id=invoices[ogm], named_order=orders.get(ogm))
+        elif ogm in orders:
+            target = by_order[orders[ogm]]
+        else:
+            continue
+        if all((t.invoice_id, t.order_id) != (target.invoice_id, target.order_id) for t in targets):
+            targets.append(target)
+    return targets
+
+
+def _give(tx: BankTransaction, targets: list[Target], amount: Decimal, *, received_on: date, how: str,
+          user=None) -> Given:
+    """Give `amount` to the targets in the given order, each up to what is open. Invoices, then orders, are
+    locked in primary-key order (so two imports never deadlock)."""
+    invoice_ids = sorted({t.invoice_id for t in targets if t.invoice_id})
+    order_ids = sorted({t.order_id for t in targets if t.order_id})
     list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk").values_list("pk", flat=True))
     state = {i.pk: i for i in with_payment_state(Invoice.objects.filter(pk__in=invoice_ids))}
-    given = []
-    for invoice_id in invoice_ids:
-        invoice = state[invoice_id]
-        share = min(amount, invoice.open_amount)
-        if share <= 0:
-            continue
-        InvoicePayment.objects.create(coop=invoice.coop, invoice=invoice, transaction=tx, amount=share,
-                                      received_on=received_on, matched_by=how, created_by=user)
-        amount -= share
-        given.append((invoice, share))
+    orders = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")}
+    given = Given()
+    for target in targets:
+        if amount <= 0:
+            break
+        if target.invoice_id:
+            invoice = state[target.invoice_id]
+            share = min(amount, invoice.open_amount)
+            if share > 0:
+                invoice_payment_add(invoice=invoice, amount=share, received_on=received_on, how=how, tx=tx,
+                                    named_order_id=target.named_order, user=user)
+                invoice.open_amount -= share  # two orders of one invoice may both be named
+                given.invoices.append((invoice, share))
+        else:
+            order = orders[target.order_id]
+            share = min(amount, order.balance_due) if order.status != Order.Status.CANCELLED else money.ZERO
+            if share > 0:
+                payment_record(order_id=order.pk, amount=share, received_on=received_on, source=tx.source,
+                               transaction_id=tx.pk, bank_reference=tx.bank_reference,
+                               payer_name=tx.counterparty_name, payer_iban=tx.counterparty_iban, user=user)
+                given.orders.append((order, share))
+        amount -= max(share, money.ZERO)
     return given
 
 
-def _also_on_the_order(tx: BankTransaction, given: list[tuple[Invoice, Decimal]], user=None) -> None:
-    """A consumer invoice for one order keeps the order's OGM: the order's payment status follows too."""
-    for invoice, share in given:
-        order = Order.objects.filter(payment_reference=invoice.payment_reference).first()
-        if order is not None:
-            payment_record(order_id=order.pk, amount=share, received_on=tx.booking_date, source=tx.source,
-                           bank_reference=tx.bank_reference, payer_name=tx.counterparty_name,
-                           payer_iban=tx.counterparty_iban, user=user)
+def _status_of(tx: BankTransaction) -> str:
+    if tx.allocations.exists():
+        return BankTransaction.Status.MATCHED
+    return BankTransaction.Status.ORDER if tx.order_payments.exists() else BankTransaction.Status.UNMATCHED
 
 
 def _party_of_iban(iban: str) -> dict | None:
@@ -124,40 +195,35 @@ def _by_iban_and_amount(tx: BankTransaction) -> list[int]:
     return exact if len(exact) == 1 else []
 
 
-def transaction_auto_match(tx: BankTransaction, *, user=None) -> tuple[str, list[str]]:
-    """Match one stored transaction. Returns ("matched", invoice numbers), ("order", [number]) or
-    ("unmatched", [])."""
+def transaction_left(tx: BankTransaction) -> Decimal:
+    """What of a transfer is not given yet: to invoices, or to orders directly (an order's share of an invoice
+    payment is the same money, not counted twice)."""
+    to_invoices = tx.allocations.aggregate(total=Sum("amount"))["total"] or money.ZERO
+    to_orders = tx.order_payments.filter(invoice__isnull=True).aggregate(total=Sum("amount"))["total"] or money.ZERO
+    return tx.amount - to_invoices - to_orders
+
+
+def transaction_auto_match(tx: BankTransaction, *, user=None) -> tuple[str, Given]:
+    """Match one stored transaction; returns its new status and what it was given to."""
     with transaction.atomic():
         tx = BankTransaction.objects.select_for_update().get(pk=tx.pk)
         if tx.status != BankTransaction.Status.UNMATCHED:
-            return tx.status, []
+            return tx.status, Given()
         ogms = ogms_in(tx.structured, tx.free_text)
-        by_ogm = dict(Invoice.objects.filter(payment_reference__in=ogms, status=Invoice.Status.ISSUED,
-                                             kind=Invoice.Kind.INVOICE).values_list("payment_reference", "pk"))
-        invoice_ids = [by_ogm[o] for o in ogms if o in by_ogm]
-        how = "ogm"
-        if not invoice_ids and ogms:
-            order = Order.objects.filter(payment_reference__in=ogms).order_by("pk").first()
-            if order is not None:
-                payment_record(order_id=order.pk, amount=tx.amount, received_on=tx.booking_date, source=tx.source,
-                               bank_reference=tx.bank_reference, payer_name=tx.counterparty_name,
-                               payer_iban=tx.counterparty_iban, user=user)
-                BankTransaction.objects.filter(pk=tx.pk).update(status=BankTransaction.Status.ORDER,
-                                                                note=order.number)
-                return BankTransaction.Status.ORDER, [order.number]
-        if not invoice_ids and not ogms:
-            invoice_ids, how = _by_iban_and_amount(tx), "amount"
-        given = _allocate(tx, invoice_ids, tx.amount, received_on=tx.booking_date, how=how, user=user)
+        targets, how = targets_of(ogms), "ogm"
+        if not ogms:
+            targets, how = [Target(invoice_id=pk) for pk in _by_iban_and_amount(tx)], "amount"
+        given = _give(tx, targets, tx.amount, received_on=tx.booking_date, how=how, user=user)
         if not given:
-            note = (_("The invoices of this structured communication are already paid.") if invoice_ids
-                    else _("Unknown structured communication.") if ogms
+            note = (_("Nothing is open any more on the invoices or orders of this structured communication.")
+                    if targets else _("Unknown structured communication.") if ogms
                     else _("No structured communication, and the amount matches no open invoice of this payer."))
             BankTransaction.objects.filter(pk=tx.pk).update(note=note[:200])
-            tx.note = note[:200]
-            return BankTransaction.Status.UNMATCHED, []
-        _also_on_the_order(tx, given, user=user)
-        BankTransaction.objects.filter(pk=tx.pk).update(status=BankTransaction.Status.MATCHED, note="")
-        return BankTransaction.Status.MATCHED, [invoice.number for invoice, _share in given]
+            return BankTransaction.Status.UNMATCHED, given
+        status = _status_of(tx)
+        note = ", ".join(given.order_numbers)
+        BankTransaction.objects.filter(pk=tx.pk).update(status=status, note=note[:200])
+        return status, given
 
 
 def statement_import(*, entries: list[StatementEntry], source: str, user=None, coop) -> ImportReport:
@@ -178,38 +244,42 @@ def statement_import(*, entries: list[StatementEntry], source: str, user=None, c
         except IntegrityError:
             report.already_imported += 1
             continue
-        status, found = transaction_auto_match(tx, user=user)
+        _status, given = transaction_auto_match(tx, user=user)
         tx.refresh_from_db()
-        if status == BankTransaction.Status.MATCHED:
-            report.matched.append((tx, found))
-        elif status == BankTransaction.Status.ORDER:
-            report.orders.append((tx, found[0]))
-        else:
+        if given.invoices:
+            report.matched.append((tx, given.invoice_numbers))
+        if given.orders:
+            report.orders.append((tx, given.order_numbers))
+        if not given:
             report.unmatched.append(tx)
     return report
 
 
-def transaction_match_by_hand(*, transaction_id: int, invoice_ids: list[int], user=None) -> list[str]:
-    """The fixer gives what is left of a transaction to the chosen invoices (oldest due first)."""
+def transaction_match_by_hand(*, transaction_id: int, invoice_ids: list[int] = (), order_ids: list[int] = (),
+                              user=None) -> list[str]:
+    """The fixer gives what is left of a transaction to the chosen invoices (oldest due first), then to the
+    chosen orders (an order on an issued invoice through that invoice). Returns the invoice and order numbers."""
     with transaction.atomic():
         tx = BankTransaction.objects.select_for_update().filter(pk=transaction_id).first()
         if tx is None:
             raise ValidationError(_("This bank entry does not exist."))
-        if tx.status in (BankTransaction.Status.ORDER, BankTransaction.Status.IGNORED):
+        if tx.status == BankTransaction.Status.IGNORED:
             raise ValidationError(_("This bank entry is already dealt with."))
         chosen = list(Invoice.objects.filter(pk__in=invoice_ids, status=Invoice.Status.ISSUED,
                                              kind=Invoice.Kind.INVOICE).order_by("due_date", "pk")
                       .values_list("pk", flat=True))
-        if not chosen:
-            raise ValidationError(_("Choose at least one open invoice."))
-        allocated = tx.allocations.aggregate(total=Sum("amount"))["total"] or money.ZERO
-        given = _allocate(tx, chosen, tx.amount - allocated, received_on=tx.booking_date, how="hand", user=user)
+        orders = list(Order.objects.filter(pk__in=order_ids).exclude(status=Order.Status.CANCELLED).order_by("pk")
+                      .values_list("pk", flat=True))
+        if not chosen and not orders:
+            raise ValidationError(_("Choose at least one open invoice or order."))
+        targets = [Target(invoice_id=pk) for pk in chosen]
+        targets += [t for t in _order_targets(orders) if t.order_id or t.invoice_id not in chosen]
+        given = _give(tx, targets, transaction_left(tx), received_on=tx.booking_date, how="hand", user=user)
         if not given:
-            raise ValidationError(_("Nothing left to give, or nothing open on these invoices."))
-        _also_on_the_order(tx, given, user=user)
+            raise ValidationError(_("Nothing left to give, or nothing open on these invoices and orders."))
         note = (_("Matched by %(who)s") % {"who": user.get_full_name() or user.email}) if user else ""
-        BankTransaction.objects.filter(pk=tx.pk).update(status=BankTransaction.Status.MATCHED, note=note[:200])
-    return [invoice.number for invoice, _share in given]
+        BankTransaction.objects.filter(pk=tx.pk).update(status=_status_of(tx), note=note[:200])
+    return given.invoice_numbers + given.order_numbers
 
 
 def transaction_ignore(*, transaction_id: int, user=None) -> None:
@@ -224,15 +294,34 @@ def transaction_ignore(*, transaction_id: int, user=None) -> None:
         BankTransaction.objects.filter(pk=tx.pk).update(status=BankTransaction.Status.IGNORED, note=note[:200])
 
 
-def invoice_payment_record(*, invoice_id: int, amount, received_on: date, user=None) -> InvoicePayment:
-    """Money received outside a statement (cash, a payment seen in online banking), recorded by hand."""
+def _positive(amount) -> Decimal:
     amount = Decimal(str(amount))
     if amount <= 0:
         raise ValidationError(_("A payment must be more than zero."))
+    return amount
+
+
+def invoice_payment_record(*, invoice_id: int, amount, received_on: date, user=None,
+                           named_order_id: int | None = None) -> InvoicePayment:
+    """Money received outside a statement (cash, a payment seen in online banking), recorded by hand on an
+    issued invoice; its orders follow."""
+    amount = _positive(amount)
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, status=Invoice.Status.ISSUED,
                                                              kind=Invoice.Kind.INVOICE).first()
         if invoice is None:
             raise ValidationError(_("Only an issued invoice can be paid."))
-        return InvoicePayment.objects.create(coop=invoice.coop, invoice=invoice, amount=amount,
-                                             received_on=received_on, matched_by="hand", created_by=user)
+        return invoice_payment_add(invoice=invoice, amount=amount, received_on=received_on, how="hand",
+                                   named_order_id=named_order_id, user=user)
+
+
+def order_payment_record(*, order_id: int, amount, received_on: date, user=None) -> None:
+    """The fixer marks money received for an order (the orders page): on the order's invoice once it has one,
+    so the invoice sees it too, else on the order."""
+    amount = _positive(amount)
+    invoice_id = invoices_of_orders([order_id]).get(order_id)
+    if invoice_id is not None:
+        invoice_payment_record(invoice_id=invoice_id, amount=amount, received_on=received_on, user=user,
+                               named_order_id=order_id)
+    else:
+        payment_record(order_id=order_id, amount=amount, received_on=received_on, user=user)

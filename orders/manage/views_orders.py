@@ -1,17 +1,21 @@
-"""Orders of a cycle with totals and payment status, marking a payment by hand, importing a bank statement."""
+"""Orders of a cycle with totals and payment status, marking a payment by hand.
+
+Bank statements are imported on the one Payments page (invoicing), which matches orders and invoices alike;
+the old import address here sends there."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coop.bank import StatementError, parse_statement
 from coop.payments import ogm_display
-from orders.forms_manage import PaymentForm, StatementUploadForm
+from invoicing.services.matching import order_payment_record
+from orders.forms_manage import PaymentForm
 from orders.models import Order, OrderCycle
-from orders.services.payments import payment_record, payments_import_statement
 
 from . import selectors
 from .access import manager_page
@@ -35,13 +39,14 @@ def cycle_orders(request, coop_slug, cycle_id):
 @manager_page
 @require_POST
 def order_payment(request, coop_slug, order_id):
-    """Record money received for an order (bank transfer seen by hand, cash at pickup ...)."""
+    """Record money received for an order (bank transfer seen by hand, cash at pickup ...); once the order is
+    invoiced, the money goes to its invoice, which the order follows."""
     order = get_object_or_404(Order, pk=order_id)
     form = PaymentForm(request.POST, prefix=f"o{order.pk}")
     if form.is_valid():
         try:
-            payment_record(order_id=order.pk, amount=form.cleaned_data["amount"],
-                           received_on=form.cleaned_data["received_on"], user=request.user)
+            order_payment_record(order_id=order.pk, amount=form.cleaned_data["amount"],
+                                 received_on=form.cleaned_data["received_on"], user=request.user)
         except ValidationError as exc:
             add_errors(form, exc)
     if form.errors:
@@ -56,19 +61,10 @@ def order_payment(request, coop_slug, order_id):
 @manager_page
 @require_http_methods(["GET", "POST"])
 def statement_import(request, coop_slug):
-    """Upload a CAMT.053 or CODA statement: credits are matched on the OGM; importing twice adds nothing."""
-    form = StatementUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            source, entries = parse_statement(form.cleaned_data["statement"].read())
-        except StatementError as exc:
-            form.add_error("statement", _("This file cannot be read: %(reason)s.") % {"reason": exc})
-        else:
-            report = payments_import_statement(entries=entries, source=source, user=request.user)
-            messages.success(request, _("%(matched)s payment(s) matched, %(again)s already imported, "
-                                        "%(unmatched)s not matched.") % {
-                "matched": len(report.matched), "again": len(report.already_imported),
-                "unmatched": len(report.unmatched)})
-    return render(request, "orders/manage/statement_import.html", {"form": form, "report": report},
-                  status=400 if form.errors else 200)
+    """Retired: statements are imported once, on the Payments page. A POSTed upload follows with 307 (method and
+    file kept), so an old form or script still lands in the one import."""
+    target = reverse("invoice_payments", kwargs={"coop_slug": coop_slug})
+    response = HttpResponseRedirect(target)
+    if request.method == "POST":
+        response.status_code = 307
+    return response

@@ -1,15 +1,18 @@
-"""Payments of orders: marked by hand, paid at pickup, or matched from a bank statement on the OGM."""
+"""Payments of orders: marked by hand, paid at pickup, or part of a bank statement entry.
 
-from dataclasses import dataclass, field
+Bank statements are imported in one place, invoicing.services.matching (the Payments page and
+POST /api/v1/<coop>/payments/import/): each entry is stored once as a BankTransaction and the money it brings
+for an order is recorded here, one row per (entry, order).
+"""
+
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from coop.bank import StatementEntry
 from orders.models import Order, Payment
 
 
@@ -27,43 +30,24 @@ def _refresh_payment_status(order: Order) -> Order:
 
 
 def payment_record(*, order_id: int, amount, received_on: date, source: str = Payment.Source.MANUAL,
-                   bank_reference: str = "", payer_name: str = "", payer_iban: str = "", user=None) -> Payment | None:
-    """Record money received. A bank entry (source + reference) is recorded once, however often imported."""
+                   transaction_id: int | None = None, invoice_id: int | None = None, bank_reference: str = "",
+                   payer_name: str = "", payer_iban: str = "", user=None) -> Payment:
+    """Record money received. Money of a bank entry (`transaction_id`) is one row per order: more of the same
+    entry for the same order (the rest of a transfer matched by hand) is added to it."""
     amount = Decimal(str(amount))
     if amount <= 0:
         raise ValidationError(_("A payment must be more than zero."))
-    try:
-        with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        payment = (Payment.objects.filter(order=order, transaction_id=transaction_id).first()
+                   if transaction_id else None)
+        if payment is not None:
+            Payment.objects.filter(pk=payment.pk).update(amount=F("amount") + amount)
+            payment.refresh_from_db()
+        else:
             payment = Payment.objects.create(coop=order.coop, order=order, amount=amount, received_on=received_on,
-                                             source=source, bank_reference=bank_reference[:100],
-                                             payer_name=payer_name[:200], payer_iban=payer_iban[:34], created_by=user)
-            _refresh_payment_status(order)
-    except IntegrityError:
-        return None  # this bank entry was imported before
+                                             source=source, transaction_id=transaction_id, invoice_id=invoice_id,
+                                             bank_reference=bank_reference[:100], payer_name=payer_name[:200],
+                                             payer_iban=payer_iban[:34], created_by=user)
+        _refresh_payment_status(order)
     return payment
-
-
-@dataclass
-class MatchReport:
-    matched: list[tuple[StatementEntry, Order]] = field(default_factory=list)
-    already_imported: list[StatementEntry] = field(default_factory=list)
-    unmatched: list[StatementEntry] = field(default_factory=list)
-
-
-def payments_import_statement(*, entries: list[StatementEntry], source: str, user=None) -> MatchReport:
-    """Match incoming credits on the OGM (structured first, then 12 valid digits in free text)."""
-    report = MatchReport()
-    for entry in entries:
-        if not entry.is_credit or not entry.ogm:
-            report.unmatched.append(entry)
-            continue
-        order = Order.objects.filter(payment_reference=entry.ogm).first()
-        if order is None:
-            report.unmatched.append(entry)
-            continue
-        payment = payment_record(order_id=order.pk, amount=entry.amount, received_on=entry.booking_date,
-                                 source=source, bank_reference=entry.reference, payer_name=entry.counterparty_name,
-                                 payer_iban=entry.counterparty_iban, user=user)
-        (report.matched.append((entry, order)) if payment else report.already_imported.append(entry))
-    return report

@@ -1,4 +1,5 @@
-"""OGM check digits, the EPC QR payload, and matching bank statements (CAMT.053, CODA) on the OGM."""
+"""OGM check digits, the EPC QR payload, and webshop orders paid through the one bank statement import
+(CAMT.053, CODA; invoicing.services.matching) on their OGM."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,8 +10,10 @@ from django_scopes import scope
 
 from coop.bank import StatementError, parse_camt053, parse_coda, parse_statement
 from coop.payments import epc_qr_payload, epc_qr_svg, ogm_display, ogm_from_base
+from invoicing.models import BankTransaction
+from invoicing.services.matching import statement_import
 from orders.models import Order, Payment
-from orders.services.payments import payment_record, payments_import_statement
+from orders.services.payments import payment_record
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -68,14 +71,18 @@ def test_camt_import_matches_structured_and_free_text_ogm_once(world_a, world_b)
     fmt, entries = parse_statement(data)
     assert fmt == "camt053" and len(entries) == 5
     with scope(coop=world_a.coop):
-        report = payments_import_statement(entries=entries, source=Payment.Source.CAMT)
-        assert [o.pk for _, o in report.matched] == [order.pk, order.pk]
-        assert len(report.unmatched) == 3  # no reference, a debit, and coop B's order (not visible here)
+        report = statement_import(entries=entries, source=fmt, coop=world_a.coop)
+        assert report.orders == [(BankTransaction.objects.get(bank_reference="E1"), [order.number]),
+                                 (BankTransaction.objects.get(bank_reference="E2"), [order.number])]
+        # no reference, and coop B's order (not visible here); the debit is not a customer payment
+        assert [tx.bank_reference for tx in report.unmatched] == ["E3", "E5"] and report.debits == 1
         order.refresh_from_db()
         assert order.payment_status == Order.PaymentStatus.PAID and order.paid_amount == order.total_to_pay
-        again = payments_import_statement(entries=parse_camt053(data), source=Payment.Source.CAMT)
-        assert again.matched == [] and len(again.already_imported) == 2
+        again = statement_import(entries=parse_camt053(data), source=fmt, coop=world_a.coop)
+        assert again.orders == again.matched == again.unmatched == [] and again.already_imported == 4
         assert Payment.objects.filter(order=order).count() == 2
+        assert set(Payment.objects.filter(order=order).values_list("transaction__bank_reference", flat=True)) == {
+            "E1", "E2"}
     with scope(coop=world_b.coop):
         assert Payment.objects.count() == 0
 
@@ -84,9 +91,9 @@ def test_coda_import_matches_the_structured_ogm(world_a):
     order = world_a.extra["order"]
     with scope(coop=world_a.coop):
         Order.objects.filter(pk=order.pk).update(payment_reference="269021157996", total_to_pay="817.56")
-        report = payments_import_statement(entries=parse_coda((DATA / "febelfin-coda-sample.txt").read_bytes()),
-                                           source=Payment.Source.CODA)
-        assert [(e.amount, o.pk) for e, o in report.matched] == [(Decimal("817.56"), order.pk)]
+        report = statement_import(entries=parse_coda((DATA / "febelfin-coda-sample.txt").read_bytes()),
+                                  source=Payment.Source.CODA, coop=world_a.coop)
+        assert [(tx.amount, numbers) for tx, numbers in report.orders] == [(Decimal("817.56"), [order.number])]
         order.refresh_from_db()
         assert order.payment_status == Order.PaymentStatus.PAID
 
