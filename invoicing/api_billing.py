@@ -1,5 +1,6 @@
 """Payments API under /api/v1/<coop_slug>/payments/ (managers): upload a bank statement (CAMT.053 or CODA) and
-get what was matched; list the stored bank entries, e.g. those still to match (?status=unmatched)."""
+get what was matched; list the stored bank entries, e.g. those still to match (?status=unmatched). The one
+statement import of the platform: invoices and webshop orders alike."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -22,13 +23,21 @@ class AllocationSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+class OrderPaymentSerializer(serializers.Serializer):
+    order = serializers.CharField(source="order.number")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    invoice = serializers.CharField(source="invoice.number", allow_null=True,
+                                    help_text="Set when the money went to the order's invoice (this is its share).")
+
+
 class BankTransactionSerializer(serializers.ModelSerializer):
     allocations = AllocationSerializer(many=True, read_only=True)
+    order_payments = OrderPaymentSerializer(many=True, read_only=True)
 
     class Meta:
         model = BankTransaction
         fields = ["id", "source", "bank_reference", "booking_date", "amount", "counterparty_name",
-                  "counterparty_iban", "structured", "free_text", "status", "note", "allocations"]
+                  "counterparty_iban", "structured", "free_text", "status", "note", "allocations", "order_payments"]
         read_only_fields = fields
 
 
@@ -48,8 +57,9 @@ class BankTransactionViewSet(CoopAPIMixin, mixins.ListModelMixin, mixins.Retriev
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BankTransaction.objects.none()
-        transactions = BankTransaction.objects.prefetch_related("allocations__invoice").order_by("-booking_date",
-                                                                                               "-pk")
+        transactions = (BankTransaction.objects.prefetch_related("allocations__invoice", "order_payments__order",
+                                                                 "order_payments__invoice")
+                        .order_by("-booking_date", "-pk"))
         wanted = self.request.query_params.get("status", "")
         return transactions.filter(status=wanted) if wanted in BankTransaction.Status.values else transactions
 

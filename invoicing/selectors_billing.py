@@ -6,11 +6,11 @@ allocated to it and the credit notes issued against it.
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from invoicing.models import BankTransaction, Invoice, InvoicePayment
-from orders.models import Payment
+from invoicing.models import BankTransaction, Invoice, InvoiceOrder, InvoicePayment
+from orders.models import Order, Payment
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
@@ -70,3 +70,11 @@ def transactions_to_review() -> QuerySet:
                     | Q(status__in=[BankTransaction.Status.MATCHED, BankTransaction.Status.ORDER], left_over__gt=0))
             .order_by("-booking_date", "-pk"))
 
+
+def open_orders() -> QuerySet:
+    """Orders still owing money that are on no issued invoice (an invoiced order is paid through its invoice)."""
+    invoiced = InvoiceOrder.objects.filter(order=OuterRef("pk"), invoice__status=Invoice.Status.ISSUED,
+                                           invoice__kind=Invoice.Kind.INVOICE)
+    return (Order.objects.exclude(status=Order.Status.CANCELLED).filter(total_to_pay__gt=F("paid_amount"))
+            .exclude(Exists(invoiced))
+            .select_related("customer__user", "business_account", "cycle").order_by("cycle__delivery_date", "pk"))

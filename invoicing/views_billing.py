@@ -119,6 +119,18 @@ def _candidates(tx: BankTransaction, query: str):
     return found[:60]
 
 
+def _order_candidates(tx: BankTransaction, query: str):
+    """Webshop orders not invoiced yet that still owe money (an invoiced order is paid on its invoice)."""
+    orders = selectors_billing.open_orders()
+    if query:
+        orders = orders.filter(Q(number__icontains=query) | Q(customer__user__last_name__icontains=query)
+                               | Q(customer__user__first_name__icontains=query)
+                               | Q(customer__user__email__icontains=query))
+    found = list(orders[:300])
+    found.sort(key=lambda o: o.balance_due != tx.amount)
+    return found[:60]
+
+
 @manager_page
 @require_http_methods(["GET", "POST"])
 def transaction_detail(request, coop_slug, transaction_id):
@@ -126,8 +138,10 @@ def transaction_detail(request, coop_slug, transaction_id):
     status = 200
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("invoice") if v.isdigit()]
+        order_ids = [int(v) for v in request.POST.getlist("order") if v.isdigit()]
         try:
-            numbers = matching.transaction_match_by_hand(transaction_id=tx.pk, invoice_ids=ids, user=request.user)
+            numbers = matching.transaction_match_by_hand(transaction_id=tx.pk, invoice_ids=ids, order_ids=order_ids,
+                                                         user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             status = 400
@@ -136,7 +150,8 @@ def transaction_detail(request, coop_slug, transaction_id):
             return redirect("invoice_payments", coop_slug=coop_slug)
     query = request.GET.get("q", "").strip()[:60]
     return render(request, "invoicing/billing/transaction.html", {
-        "tx": tx, "candidates": _candidates(tx, query), "q": query}, status=status)
+        "tx": tx, "candidates": _candidates(tx, query), "orders": _order_candidates(tx, query), "q": query,
+        "left": matching.transaction_left(tx)}, status=status)
 
 
 @manager_page

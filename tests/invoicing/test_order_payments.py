@@ -1,7 +1,7 @@
 """One statement import for orders and invoices: money on an invoiced order's OGM (or marked paid on the orders
 page) reaches the invoice, one transfer pays several orders or consumer invoices and each order records its
-part, an order's payment status is its invoice's, importing twice changes nothing, and the migration that
-links and repairs the payments recorded before."""
+part, an order's payment status is its invoice's, importing twice changes nothing, matching to an order by
+hand, and the migration that links and repairs the payments recorded before."""
 
 import importlib
 from datetime import date
@@ -171,6 +171,25 @@ def test_importing_the_same_statement_twice_changes_nothing(shop, world_a):
         again = statement_import(entries=parse_statement(data)[1], source="camt053", coop=shop.coop)
     assert again.already_imported == 4 and again.matched == again.orders == again.unmatched == []
     assert snapshot(shop.coop) == before
+
+
+def test_the_payments_page_matches_an_entry_to_an_order_by_hand(client, world_a):
+    tx, order = world_a.extra["bank_transaction"], world_a.extra["order"]  # 12.34 with no OGM; an open order
+    client.force_login(world_a.admin)
+    base = f"/{world_a.coop.slug}/invoices/payments/"
+    detail = client.get(f"{base}{tx.pk}/").content.decode()
+    assert f'name="order" value="{order.pk}"' in detail
+    invoiced = world_a.extra["invoice"]  # an invoiced order is paid on its invoice, not offered as an order
+    with scope(coop=world_a.coop):
+        assert f'name="order" value="{invoiced.orders.get().pk}"' not in detail
+    assert client.post(f"{base}{tx.pk}/", {"order": [order.pk]}).status_code == 302
+    given = min(Decimal(str(tx.amount)), order.total_to_pay)
+    with scope(coop=world_a.coop):
+        assert order_state(order)[1] == given
+        assert BankTransaction.objects.get(pk=tx.pk).status == BankTransaction.Status.ORDER
+    listed = client.get(f"/api/v1/{world_a.coop.slug}/payments/{tx.pk}/").json()
+    assert listed["order_payments"] == [{"order": order.number, "amount": str(given), "invoice": None}]
+    assert order.number in client.get(base).content.decode()  # under "recently matched"
 
 
 def test_the_migration_links_old_payments_and_adds_the_missing_order_payments(shop, world_a):
