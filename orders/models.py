@@ -1,5 +1,7 @@
 """The week: order cycles, offers, pickup points and delivery zones, orders with price snapshots, payments."""
 
+from decimal import Decimal
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -296,6 +298,10 @@ class Order(models.Model):
 
     @property
     def balance_due(self):
+        """What is still to pay: nothing once paid (an invoiced order is paid when its invoice is, also when
+        the delivered amount was less than the order's total)."""
+        if self.payment_status == self.PaymentStatus.PAID:
+            return min(self.total_to_pay - self.paid_amount, Decimal("0.00"))
         return self.total_to_pay - self.paid_amount
 
 

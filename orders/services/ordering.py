@@ -18,6 +18,7 @@ from catalog.services import product_is_sellable
 from coop import money
 from coop.payments import ogm_from_base
 from orders.models import CyclePickupPoint, DeliveryZone, Offer, Order, OrderCycle, OrderLine
+from orders.services.payments import payment_status_for
 
 from .cycles import cycle_accepts_orders
 from .offers import offers_changed
@@ -202,8 +203,10 @@ def order_recalculate(order: Order) -> Order:
     order.total_deposit = sum((line.line_deposit for line in lines), Decimal("0.00"))
     order.delivery_fee = fee
     order.total_to_pay = order.total_gross + order.total_deposit
+    # Paid before a change or the weighing: what was paid may now be too little (or enough).
+    order.payment_status = payment_status_for(order.paid_amount, order.total_to_pay)
     order.save(update_fields=["total_net", "total_vat", "total_gross", "total_deposit", "delivery_fee",
-                              "total_to_pay", "updated_at"])
+                              "total_to_pay", "payment_status", "updated_at"])
     return order
 
 

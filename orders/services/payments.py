@@ -16,14 +16,15 @@ from django.utils.translation import gettext as _
 from orders.models import Order, Payment
 
 
+def payment_status_for(paid: Decimal, total_to_pay: Decimal) -> str:
+    if paid <= 0:
+        return Order.PaymentStatus.UNPAID
+    return Order.PaymentStatus.PARTLY_PAID if paid < total_to_pay else Order.PaymentStatus.PAID
+
+
 def _refresh_payment_status(order: Order) -> Order:
     paid = Payment.objects.filter(order=order).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    if paid <= 0:
-        status = Order.PaymentStatus.UNPAID
-    elif paid < order.total_to_pay:
-        status = Order.PaymentStatus.PARTLY_PAID
-    else:
-        status = Order.PaymentStatus.PAID
+    status = payment_status_for(paid, order.total_to_pay)
     Order.objects.filter(pk=order.pk).update(paid_amount=paid, payment_status=status)
     order.paid_amount, order.payment_status = paid, status
     return order

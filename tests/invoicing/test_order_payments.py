@@ -122,6 +122,7 @@ def test_an_orders_payment_status_is_its_invoices(shop):
         first = invoice_on_request(membership=shop.consumer, order_id=short.pk)
         assert first.prepaid_amount == first.total_gross == Decimal("10.29") and _state(first)[0] == "paid"
         assert order_state(short)[0] == PAID
+        assert short.balance_due == 0  # no "transfer € 5.00" left on the order page, nor a QR code for it
 
         second = invoice_on_request(membership=shop.consumer, order_id=half.pk)
         assert second.prepaid_amount == Decimal("5.00") and _state(second)[0] == "partly_paid"

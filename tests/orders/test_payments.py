@@ -108,3 +108,16 @@ def test_partial_manual_payment_and_bad_files(world_a):
         parse_statement(b"hello")
     with pytest.raises(StatementError):
         parse_camt053(b"<not-camt/>")
+
+
+def test_paid_then_changed_before_the_cutoff_the_rest_is_due_again(world_a):
+    from orders.services.ordering import order_change_lines
+
+    order = world_a.extra["order"]  # 2 units, paid in full
+    with scope(coop=world_a.coop):
+        payment_record(order_id=order.pk, amount=order.total_to_pay, received_on=date(2026, 11, 20))
+        paid = order.total_to_pay
+        order = order_change_lines(order_id=order.pk, lines=[{"offer": world_a.extra["offer"].pk, "quantity": 3}])
+        order.refresh_from_db()
+        assert order.payment_status == Order.PaymentStatus.PARTLY_PAID
+        assert order.balance_due == order.total_to_pay - paid > 0
