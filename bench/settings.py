@@ -11,7 +11,7 @@ ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 DATABASES["default"]["NAME"] = os.environ.get("BENCH_DATABASE", "bench_korteketen")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # only the setup logs in
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+CACHES = {"default": {"BACKEND": "coop.cache.ProjectRedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": os.environ.get("BENCH_CACHE_PREFIX", "bench-web")}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "handlers": {"console": {"class": "logging.StreamHandler"}},
            "root": {"handlers": ["console"], "level": "WARNING"}}

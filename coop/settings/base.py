@@ -88,7 +88,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "coop.cache.ProjectRedisCache",  # Django's Redis cache, cheaper per call (coop/cache.py)
         "LOCATION": REDIS_URL,
     }
 }
