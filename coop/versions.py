@@ -1,4 +1,5 @@
-"""Version tokens in the cache, for pages kept pre-rendered in the cache (the shop's listing).
+"""Version tokens in the cache, for what is kept there and must never be served stale: the shop's listing and
+pages (orders/shop/), a request's user, membership and coop (members/request_cache.py).
 
 A token names the state of some data, e.g. `catalogue:<coop id>` (products, prices, margins, producers) or
 `offers:<cycle id>` (a cycle's offers and what is left of them). Whatever changes that data calls `bump`
@@ -8,7 +9,9 @@ value; a cached rendering stores the tokens it was made from and is used only wh
 `bump` sets a new token at once (readers in the same transaction, e.g. a test, see the change) and again
 when the transaction commits: a reader that rendered the old rows between the first bump and the commit
 stored them under a token that is gone by then. Read the tokens before reading the data they cover.
-A cache outage never breaks a write: the rendering cache is down too, so nothing stale can be served.
+A cache outage never breaks a write: a bump that fails is logged. While the cache is down nothing is read
+from it either; but a bump that failed while the cache was only briefly unreachable leaves what was kept
+before it in use until its TTL, so entries that decide access keep a short one.
 """
 
 import logging
@@ -51,6 +54,30 @@ def tokens(names: list[str], found: dict | None = None) -> tuple[str, ...]:
             cache.add(key(name), secrets.token_hex(8), TTL)  # add: a concurrent first reader's token wins
             found[key(name)] = cache.get(key(name))
     return tuple(found[key(name)] for name in names)
+
+
+def cached(cache_key: str, names: list[str], load, ttl: int, *, read_ahead=None):
+    """`load()`, kept in the cache under `cache_key` while the tokens of `names` are unchanged. One round trip
+    when all is there. A cache outage only means `load()` every time.
+    `load()` may return None (cached too); an exception in it is not cached. `read_ahead`: (keys asked, the
+    get_many answer) of a round trip made before, used when it asked for all these keys."""
+    wanted = [key(name) for name in names] + [cache_key]
+    try:
+        ahead = read_ahead is not None and read_ahead[0].issuperset(wanted)
+        found = read_ahead[1] if ahead else cache.get_many(wanted)
+        stamp = tokens(names, found)
+    except Exception:
+        logger.warning("cache unavailable for %s", cache_key, exc_info=True)
+        return load()
+    entry = found.get(cache_key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1]
+    value = load()
+    try:
+        cache.set(cache_key, (stamp, value), ttl)
+    except Exception:
+        logger.warning("cache unavailable for %s", cache_key, exc_info=True)
+    return value
 
 
 def bump_on_save(models, name_of) -> None:

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
+
+    def ready(self):
+        from coop import versions
+        from coop.models import Cooperative
+
+        from . import request_cache
+        from .models import Membership, User
+
+        # The request context cached per user (members/request_cache.py): any change to who they are or
+        # what they may do in a coop retires it.
+        versions.bump_on_save([User], lambda user: request_cache.person_version(user.pk))
+        versions.bump_on_save([Membership], lambda membership: request_cache.person_version(membership.user_id))
+        versions.bump_on_save([Cooperative], lambda coop: request_cache.COOPERATIVES)

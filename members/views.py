@@ -107,7 +107,7 @@ def invitation_accept(request, coop_slug, token):
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="members.auth_backends.ModelBackend")
             messages.success(request, _("Welcome to %(coop)s!") % {"coop": request.coop.name})
             return redirect("coop_home", coop_slug=coop_slug)
     context.update(has_account=has_account, form=form)

@@ -10,6 +10,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
 from coop.models import Cooperative
+from members import request_cache
 from members.models import Membership
 
 
@@ -37,6 +38,19 @@ def _authenticate_token(request):
     return user
 
 
+def _load_access(user_id, coop_slug: str):
+    """(membership or None, coop or None): a member's request (most of them) reads both in one query."""
+    membership = coop = None
+    if user_id is not None:
+        membership = (Membership.objects.with_scopes_disabled().select_related("coop")
+                      .filter(user_id=user_id, left_at__isnull=True, coop__slug=coop_slug, coop__is_active=True)
+                      .order_by().first())
+        coop = membership.coop if membership is not None else None
+    if coop is None:
+        coop = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
+    return membership, coop
+
+
 def load_coop_for_request(request, coop_slug: str, *, view, is_api: bool):
     """Set request.coop/request.membership, or raise Http404 — the same for unknown and forbidden.
 
@@ -54,14 +68,8 @@ def load_coop_for_request(request, coop_slug: str, *, view, is_api: bool):
             return JsonResponse({"detail": _("Authentication credentials were not provided.")}, status=401)
         return redirect_to_login(request.get_full_path())
 
-    coop = membership = None
-    if user.is_authenticated:  # a member's request (most of them): membership and coop in one query
-        membership = (Membership.objects.with_scopes_disabled().select_related("coop")
-                      .filter(user=user, left_at__isnull=True, coop__slug=coop_slug, coop__is_active=True)
-                      .order_by().first())
-        coop = membership.coop if membership is not None else None
-    if coop is None:
-        coop = Cooperative.objects.filter(slug=coop_slug, is_active=True).first()
+    user_id = user.pk if user.is_authenticated else None
+    membership, coop = request_cache.coop_access(user_id, coop_slug, lambda: _load_access(user_id, coop_slug))
     if coop is None:
         raise Http404(_("Not found."))
     if membership is None and not public:

@@ -5,6 +5,8 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from members import request_cache
+
 from .access import load_coop_for_request
 
 
@@ -30,7 +32,8 @@ class CooperativeMiddleware:
 
         is_api = request.path_info.startswith("/api/")
         try:
-            outcome = load_coop_for_request(request, coop_slug, view=match.func, is_api=is_api)
+            with request_cache.read_ahead(request, coop_slug):  # the user and their access: one cache round trip
+                outcome = load_coop_for_request(request, coop_slug, view=match.func, is_api=is_api)
         except Http404:
             if is_api:
                 return JsonResponse({"detail": _("Not found.")}, status=404)
