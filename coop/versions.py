@@ -81,11 +81,12 @@ def cached(cache_key: str, names: list[str], load, ttl: int, *, read_ahead=None)
 
 
 def bump_on_save(models, name_of) -> None:
-    """Bump `name_of(instance)` whenever a row of one of `models` is saved or deleted (None: nothing to bump)."""
+    """Bump `name_of(instance)` (a name, a list of names, or None) whenever a row of one of `models` is saved or
+    deleted. One call per model and app: a second with the same `name_of` qualname is ignored (dispatch_uid)."""
 
     def changed(sender, instance, **kwargs):
-        name = name_of(instance)
-        if name is not None:
+        names = name_of(instance)
+        for name in [names] if isinstance(names, str) else names or ():
             bump(name)
 
     for model in models:

@@ -9,9 +9,12 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from coop import versions
 
-        from .models import Offer, OrderCycle
-        from .services.offers import offers_version
+        from .models import Offer, Order, OrderCycle
+        from .services.offers import customer_orders_version, cycles_version, offers_version
 
         # What the shop shows of a cycle's offers; bulk updates (caps, reservations) bump explicitly.
         versions.bump_on_save([Offer], lambda offer: offers_version(offer.cycle_id))
-        versions.bump_on_save([OrderCycle], lambda cycle: offers_version(cycle.pk))  # opening time: prices
+        # A cycle's opening time sets its prices; the shop page kept per visitor (orders/shop/page_cache.py)
+        # shows which cycles are open and the customer's order.
+        versions.bump_on_save([OrderCycle], lambda cycle: [offers_version(cycle.pk), cycles_version(cycle.coop_id)])
+        versions.bump_on_save([Order], lambda order: customer_orders_version(order.customer_id))

@@ -94,6 +94,9 @@ CACHES = {
 }
 # Sessions read from Redis, written through to PostgreSQL (nothing is lost when the cache is flushed).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The shop page kept per visitor (orders/shop/page_cache.py). Off: rendered on every request around the cached
+# listing (bench/web.py --no-page-cache measures that).
+SHOP_PAGE_CACHE = env.bool("SHOP_PAGE_CACHE", default=True)
 
 AUTH_USER_MODEL = "members.User"
 # Django's and allauth's backends, reading a session's user from the cache (members/request_cache.py).

@@ -24,6 +24,22 @@ def offers_changed(*, cycle_id: int) -> None:
     versions.bump(offers_version(cycle_id))
 
 
+def cycles_version(coop_id: int) -> str:
+    """Name of the token of a coop's cycles (which are open, their names and times): saved cycles bump it
+    (orders/apps.py), the state moves by conditional update (services/cycles.py) call cycles_changed."""
+    return f"cycles:{coop_id}"
+
+
+def cycles_changed(*, coop_id: int) -> None:
+    versions.bump(cycles_version(coop_id))
+
+
+def customer_orders_version(membership_id: int) -> str:
+    """Name of the token of a customer's orders (which one is open in a cycle, its lines): every change to an
+    order's lines or state ends with a save of the order (services/ordering.py), which bumps it (orders/apps.py)."""
+    return f"customer-orders:{membership_id}"
+
+
 def _check_cycle(cycle: OrderCycle) -> None:
     if cycle.status not in EDITABLE:
         raise ValidationError(_("Offers can only be posted for a draft or open cycle."))

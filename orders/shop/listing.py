@@ -6,7 +6,9 @@ tokens it was made from (coop/versions.py): the coop's catalogue (products, alle
 margins, price groups, producers) and the cycle's offers (caps, weekly prices, withdrawals, and what is left
 after every order placed, changed or cancelled). When a token changed, the listing is rendered again: a page
 never shows a stale price or quantity. Nothing personal is cached: the CSRF token is a placeholder filled in
-per response, the "in your cart" notes are put in per response, the page head and the cart are rendered live.
+per response, the "in your cart" notes are put in per response. The page around the listing is kept per
+visitor (orders/shop/page_cache.py). The HTML is kept as UTF-8 bytes: a page is put together and sent without
+encoding 80 KiB of text per response.
 """
 
 import hashlib
@@ -17,12 +19,10 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.middleware.csrf import get_token
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -43,24 +43,29 @@ FILTERS, RESULTS = "catalog/_filters.html", "orders/shop/_results.html"
 TEMPLATES = (FILTERS, RESULTS, "catalog/_pagination.html")  # what the listing is rendered from, with ITEM_TEMPLATES
 QUERY_KEYS = frozenset({"q", "category", "producer", "label", "without_allergen", "storage", "page", "cycle"})
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5d1c0b7e"
-EMPTY_NOTE = re.compile(r'(<p id="offer-note-(\d+)" class="offer-note" aria-live="polite">)(</p>)')
+EMPTY_NOTE = re.compile(rb'(<p id="offer-note-(\d+)" class="offer-note" aria-live="polite">)(</p>)')
 
 
 @dataclass(frozen=True)
 class Listing:
     status: int  # 400 when a filter was not understood
-    filters: str
-    results: str
+    filters: bytes  # UTF-8 HTML
+    results: bytes
 
 
-def _cache_key(request, cycle: OrderCycle, *, account_id: int | None, several: bool) -> str | None:
+def cacheable_query(request) -> bool:
+    """False for a query the shop's own links and form do not make (unknown or repeated parameters, very long)."""
+    query = request.META.get("QUERY_STRING", "")
+    return len(query) <= 400 and all(name in QUERY_KEYS and len(values) == 1 for name, values in request.GET.lists())
+
+
+def _cache_key(request, cycle_id: int, *, account_id: int | None, several: bool) -> str | None:
     """None for a query the shop's own links and form do not make (unknown or repeated parameters, very
     long): such a page is rendered but not cached, so odd URLs cannot fill the cache."""
-    query = request.META.get("QUERY_STRING", "")
-    if len(query) > 400 or any(name not in QUERY_KEYS or len(values) > 1 for name, values in request.GET.lists()):
+    if not cacheable_query(request):
         return None
-    parts = (request.coop.pk, cycle.pk, get_language(), account_id, several, query)
-    return "shop-listing:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    parts = (request.coop.pk, cycle_id, get_language(), account_id, several, request.META.get("QUERY_STRING", ""))
+    return "shop-listing:2:" + hashlib.sha256(repr(parts).encode()).hexdigest()  # 2: kept as bytes
 
 
 def _render(request, cycle: OrderCycle, *, pricing, several: bool) -> Listing:
@@ -85,48 +90,76 @@ def _render(request, cycle: OrderCycle, *, pricing, several: bool) -> Listing:
         "clear_url": f"{shop_url}?cycle={cycle.pk}" if several else shop_url,
         "csrf_token": CSRF_PLACEHOLDER,
     }
-    return Listing(400 if errors else 200, render_to_string(FILTERS, context, request),
-                   render_to_string(RESULTS, context, request))
+    return Listing(400 if errors else 200, render_to_string(FILTERS, context, request).encode(),
+                   render_to_string(RESULTS, context, request).encode())
 
 
-def shop_listing(request, cycle: OrderCycle, *, several: bool, pricing=None) -> Listing:
-    """The listing for this request, from the cache when its tokens are current. `pricing`: the request's
-    PricingContext when already made (otherwise made only when the listing has to be rendered)."""
+def _listing_key(request, cycle_id: int, several: bool) -> str | None:
     membership = request.membership
     account_id = membership.business_account_id if membership is not None else None
-    key = _cache_key(request, cycle, account_id=account_id, several=several)
-    stamp = cached = None
-    if key is not None:
-        names = [catalogue_version(request.coop.pk), offers_version(cycle.pk)]
-        try:  # tokens first, then the data they cover (coop/versions.py); one round trip when all is there
-            found = cache.get_many([versions.key(name) for name in names] + [key])
-            stamp = (templates_digest(ITEM_TEMPLATES + TEMPLATES), *versions.tokens(names, found))
-            cached = found.get(key)
-        except Exception:  # a cache outage slows the shop down, it does not break it
-            logger.warning("shop listing cache unavailable", exc_info=True)
-            key = None
-    if cached is not None and cached[0] == stamp:
-        return Listing(*cached[1:])
-    pricing = pricing or selectors.shop_pricing(coop=request.coop, membership=membership, cycle=cycle)
+    return _cache_key(request, cycle_id, account_id=account_id, several=several)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    key: str | None  # None: not to be cached (an odd query, or the cache is down)
+    stamp: tuple | None  # what the listing of this request is made from now: templates and version tokens
+    listing: Listing | None  # the cached listing, if it is current
+
+
+def cache_keys(request, cycle_id: int, *, several: bool) -> list[str]:
+    """The cache keys `lookup` reads (none when this listing is not cached), to read them ahead."""
+    key = _listing_key(request, cycle_id, several)
+    if key is None:
+        return []
+    return [versions.key(catalogue_version(request.coop.pk)), versions.key(offers_version(cycle_id)), key]
+
+
+def lookup(request, cycle_id: int, *, several: bool, read_ahead: tuple[set, dict] | None = None) -> Lookup:
+    """This request's listing from the cache, if current. Reads the tokens, so call it before reading the data
+    they cover (the cart's offers too). `read_ahead`: (keys asked, get_many answer) of an earlier round trip,
+    used when it asked for all of `cache_keys`."""
+    key = _listing_key(request, cycle_id, several)
+    if key is None:
+        return Lookup(None, None, None)
+    names = [catalogue_version(request.coop.pk), offers_version(cycle_id)]
+    wanted = [versions.key(name) for name in names] + [key]
+    try:  # tokens first, then the data they cover (coop/versions.py); one round trip when all is there
+        ahead = read_ahead is not None and read_ahead[0].issuperset(wanted)
+        found = read_ahead[1] if ahead else cache.get_many(wanted)
+        stamp = (templates_digest(ITEM_TEMPLATES + TEMPLATES), *versions.tokens(names, found))
+    except Exception:  # a cache outage slows the shop down, it does not break it
+        logger.warning("shop listing cache unavailable", exc_info=True)
+        return Lookup(None, None, None)
+    cached = found.get(key)
+    return Lookup(key, stamp, Listing(*cached[1:]) if cached is not None and cached[0] == stamp else None)
+
+
+def shop_listing(request, cycle: OrderCycle, found: Lookup, *, several: bool, pricing=None) -> Listing:
+    """The listing `found` in the cache, or rendered now (and kept). `pricing`: the request's PricingContext
+    when already made (otherwise made only when the listing has to be rendered)."""
+    if found.listing is not None:
+        return found.listing
+    pricing = pricing or selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle)
     listing = _render(request, cycle, pricing=pricing, several=several)
-    if key is not None:
+    if found.key is not None:
         try:
-            cache.set(key, (stamp, listing.status, listing.filters, listing.results), TTL)
+            cache.set(found.key, (found.stamp, listing.status, listing.filters, listing.results), TTL)
         except Exception:
             logger.warning("shop listing cache unavailable", exc_info=True)
     return listing
 
 
-def listing_for_visitor(listing: Listing, request, cart_lines: dict[int, Decimal]) -> tuple[SafeString, SafeString]:
-    """The listing's HTML for this visitor: their CSRF token, and a note on each offer that is in their cart."""
-    results = listing.results.replace(CSRF_PLACEHOLDER, get_token(request))
-    if cart_lines:
-        def note(match):
-            quantity = cart_lines.get(int(match.group(2)))
-            if quantity is None:
-                return match.group(0)
-            text = _("In your cart: %(n)s") % {"n": floatformat(quantity, "-3")}
-            return f"{match.group(1)}{escape(text)}{match.group(3)}"
+def with_cart_notes(results: bytes, cart_lines: dict[int, Decimal]) -> bytes:
+    """The listing's results with a note on each offer that is in the visitor's cart."""
+    if not cart_lines:
+        return results
 
-        results = EMPTY_NOTE.sub(note, results)
-    return mark_safe(listing.filters), mark_safe(results)  # noqa: S308 - our own rendered templates
+    def note(match):
+        quantity = cart_lines.get(int(match.group(2)))
+        if quantity is None:
+            return match.group(0)
+        text = _("In your cart: %(n)s") % {"n": floatformat(quantity, "-3")}
+        return match.group(1) + escape(text).encode() + match.group(3)
+
+    return EMPTY_NOTE.sub(note, results)

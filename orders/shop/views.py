@@ -6,7 +6,9 @@ and plain form posts with a redirect back, so the shop works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -16,26 +18,34 @@ from orders import selectors
 from orders.cart import parse_quantity
 from orders.forms_shop import CartLineForm
 
+from . import listing, page_cache
 from .common import cart_context, check_shop_access, current_cycle, load_cart, safe_next
-from .listing import listing_for_visitor, shop_listing
 
 
 @coop_public
 @require_safe
 def shop(request, coop_slug):
     check_shop_access(request)
+    kept = page_cache.lookup(request)
+    if isinstance(kept, HttpResponse):
+        return kept
     cycle, open_cycles = current_cycle(request)
     if cycle is None:
         return render(request, "orders/shop/closed.html", {"next_cycle": selectors.cycle_next_opening()})
+    several = len(open_cycles) > 1
+    listed = listing.lookup(request, cycle.pk, several=several)  # its tokens before the cart's offers are read
     cart = load_cart(request, cycle)
     # Prices are computed only when something needs them: a cart with lines, a listing not in the cache.
     pricing = selectors.shop_pricing(coop=request.coop, membership=request.membership, cycle=cycle) if cart else None
     context = cart_context(request, cycle, cart, pricing)
-    listing = shop_listing(request, cycle, several=len(open_cycles) > 1, pricing=pricing)
-    filters_html, results_html = listing_for_visitor(listing, request, cart.lines)
-    context.update(listing_filters=filters_html, listing_results=results_html, open_cycles=open_cycles,
+    found = listing.shop_listing(request, cycle, listed, several=several, pricing=pricing)
+    context.update(listing_filters=page_cache.FILTERS_MARK, listing_results=page_cache.RESULTS_MARK,
+                   csrf_token=page_cache.CSRF_PLACEHOLDER, open_cycles=open_cycles,
                    business_prices=not context["cart"].prices_include_vat)
-    return render(request, "orders/shop/shop.html", context, status=listing.status)
+    shell = render_to_string("orders/shop/shop.html", context, request).encode()
+    page_cache.keep(request, kept, cycle=cycle, open_cycles=open_cycles, listed=listed, status=found.status,
+                    shell=shell, cart_lines=cart.lines)
+    return HttpResponse(page_cache.page(shell, found, cart.lines, request), status=found.status)
 
 
 @coop_public
