@@ -10,12 +10,14 @@ concurrent clients, gunicorn with 2 workers on this 2-core machine.
     .venv/bin/python bench/web.py --record                 # ... and write the "Web" section of docs/benchmarks.md
     .venv/bin/python bench/web.py --requests 300 --rounds 1  # a quick run
 
-It creates its own database (`bench_korteketen` on the server of DATABASE_URL), migrates it, inserts one coop
-with a logged-in consumer, an open cycle and --offers offers, starts gunicorn on 127.0.0.1 (a free port, loopback
-only) with bench/settings.py (production-like, plus /bench/trivial/ from bench/urls.py), and drops the database
-at the end (--keep leaves it). Each run is bounded by --requests and --max-seconds. The load generator is a
-closed loop: each of --concurrency threads sends its next request when the previous answer arrived (a fresh
-connection per request, as gunicorn's sync workers close them); its own CPU use is reported too.
+It creates its own database (`bench_korteketen` on the server of DATABASE_URL), migrates it, starts a Redis of
+its own (redis-server on a free loopback port, nothing saved to disk; sessions and cached pages live there, and
+its CPU is counted with the server's), inserts one coop with a logged-in consumer, an open cycle and --offers
+offers, starts gunicorn on 127.0.0.1 (a free port, loopback only) with bench/settings.py (production-like, plus
+/bench/trivial/ from bench/urls.py), and drops the database at the end (--keep leaves it). Each run is bounded
+by --requests and --max-seconds. The load generator is a closed loop: each of --concurrency threads sends its
+next request when the previous answer arrived (a fresh connection per request, as gunicorn's sync workers close
+them); its own CPU use is reported too.
 """
 
 import argparse
@@ -23,6 +25,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -173,7 +176,30 @@ def gunicorn_start(port: int, workers: int) -> subprocess.Popen:
          "--log-level", "warning", "--timeout", "60"], cwd=ROOT, env=env)
 
 
-def gunicorn_stop(server: subprocess.Popen) -> None:
+def redis_start() -> subprocess.Popen | None:
+    """A Redis of the bench's own, so its CPU is counted with the server's and other work's keys and load on the
+    shared Redis stay out (None: no redis-server here, the shared one of REDIS_URL is used and not counted)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    port = free_port()
+    redis = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                              "--loglevel", "warning"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(64).startswith(b"+PONG"):
+                    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"  # settings, and gunicorn's environment
+                    return redis
+        except OSError:
+            time.sleep(0.1)
+    process_stop(redis)
+    raise SystemExit("redis-server did not answer in time")
+
+
+def process_stop(server: subprocess.Popen) -> None:
     if server.poll() is None:
         server.send_signal(signal.SIGTERM)
         try:
@@ -184,15 +210,15 @@ def gunicorn_stop(server: subprocess.Popen) -> None:
 
 
 class ServerCpu:
-    """CPU time used by the server side: gunicorn's processes and the PostgreSQL backends of the bench database
-    (Redis is shared with other work on the machine and left out). On a loaded machine the request rates show
-    the share of the CPU the server got; CPU per request shows what each request costs, load or not."""
+    """CPU time used by the server side: gunicorn's processes, the PostgreSQL backends of the bench database and
+    the bench's own Redis. On a loaded machine the request rates show the share of the CPU the server got; CPU
+    per request shows what each request costs, load or not."""
 
-    def __init__(self, server: subprocess.Popen, url: str):
-        self.server, self.admin = server, _admin_connection(url)
+    def __init__(self, server: subprocess.Popen, url: str, redis: subprocess.Popen | None):
+        self.server, self.admin, self.redis = server, _admin_connection(url), redis
 
     def _pids(self) -> set[int]:
-        pids = {self.server.pid}
+        pids = {self.server.pid} | ({self.redis.pid} if self.redis is not None else set())
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server.pid:  # ppid: a worker
@@ -225,10 +251,11 @@ class ServerCpu:
 # --- the load generator -------------------------------------------------------------------------------------
 
 def request_bytes(port: int, path: str, cookie: str | None) -> bytes:
+    """`cookie`: the Cookie header's value (the session, and the CSRF cookie a browser keeps)."""
     headers = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/html", "Accept-Language: nl",
                "Connection: close"]
     if cookie:
-        headers.append(f"Cookie: sessionid={cookie}")
+        headers.append(f"Cookie: {cookie}")
     return ("\r\n".join(headers) + "\r\n\r\n").encode()
 
 
@@ -312,7 +339,7 @@ def machine() -> str:
 
 
 def report(args, path: str, rounds: list[tuple[dict, dict]], page_bytes: int, setup_seconds: float,
-           serial: tuple[dict, dict]) -> str:
+           serial: tuple[dict, dict], own_redis: bool) -> str:
     trivial_rps = statistics.median(t["rps"] for t, _ in rounds)
     page_rps = statistics.median(p["rps"] for _, p in rounds)
     best = sorted(rounds, key=lambda r: r[1]["p95"])[len(rounds) // 2][1]  # the median round by p95
@@ -321,7 +348,8 @@ def report(args, path: str, rounds: list[tuple[dict, dict]], page_bytes: int, se
     lines = [
         f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: `python bench/web.py --path {args.path} "
         f"--offers {args.offers} --concurrency {args.concurrency} --workers {args.workers} "
-        f"--requests {args.requests} --rounds {args.rounds}`{' --anonymous' if args.anonymous else ''}",
+        f"--requests {args.requests} --rounds {args.rounds}{' --anonymous' if args.anonymous else ''}"
+        f"{' --no-page-cache' if args.no_page_cache else ''}`",
         f"on {machine()}; gunicorn (sync) with {args.workers} workers on 127.0.0.1, bench/settings.py "
         f"(DEBUG off, cached templates), {'an anonymous visitor' if args.anonymous else 'a logged-in consumer'}, "
         f"page `{path}` ({page_bytes // 1024} KiB of HTML), setup {setup_seconds:.0f} s.",
@@ -342,7 +370,8 @@ def report(args, path: str, rounds: list[tuple[dict, dict]], page_bytes: int, se
         f"{'met' if ok_ratio else 'NOT met'}",
         f"- **p95 of the page at {args.concurrency} concurrent clients: {best['p95']:.0f} ms** — target < 150 ms: "
         f"{'met' if ok_p95 else 'NOT met'}",
-        f"- server CPU per request (gunicorn and its PostgreSQL backends, median): trivial view "
+        f"- server CPU per request (gunicorn, its PostgreSQL backends"
+        f"{' and its own Redis' if own_redis else '; the shared Redis is not counted'}, median): trivial view "
         f"{cpu_trivial:.2f} ms, page {cpu_page:.2f} ms — **CPU ratio {cpu_trivial / cpu_page if cpu_page else 0:.2f}**,"
         f" the rate ratio a server that has the cores to itself would reach when both are CPU-bound.",
         f"- one client alone (no queueing): trivial view p50 {serial[0]['p50']:.1f} ms, page p50 "
@@ -382,19 +411,29 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=40, help="upper bound of each run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating trivial/page runs; medians reported")
     parser.add_argument("--anonymous", action="store_true", help="measure as a visitor without a login")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="the shop page rendered on every request (SHOP_PAGE_CACHE off; the listing stays cached)")
     parser.add_argument("--record", action="store_true", help="write the result to docs/benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="leave the database bench_korteketen in place")
     args = parser.parse_args()
 
     started = time.perf_counter()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    redis = redis_start()  # before the settings are read: they take REDIS_URL from the environment
+    if args.no_page_cache:
+        os.environ["SHOP_PAGE_CACHE"] = "0"  # gunicorn's environment
     from coop.settings.base import DATABASES
 
     db = DATABASES["default"]  # the server of DATABASE_URL (or the default local one)
     auth = quote(db.get("USER") or "") + (f":{quote(str(db['PASSWORD']))}" if db.get("PASSWORD") else "")
     url = f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{BENCH_DB}"
     print(f"creating database {BENCH_DB} ...", flush=True)
-    database_create(url)
+    try:
+        database_create(url)
+    except BaseException:
+        if redis is not None:
+            process_stop(redis)
+        raise
     server = server_cpu = None
     try:
         django_setup()
@@ -408,20 +447,23 @@ def main() -> None:
         # without them PostgreSQL plans the shop's queries for one row per table, 40x slower.
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
-        if args.anonymous:
-            cookie = None
+        cookie = None if args.anonymous else f"sessionid={cookie}"
         connections.close_all()
         setup_seconds = time.perf_counter() - started
 
         port = free_port()
         server = gunicorn_start(port, args.workers)
         wait_until_up(port, server)
-        server_cpu = ServerCpu(server, url)
+        server_cpu = ServerCpu(server, url, redis)
         path = args.path.format(coop=COOP_SLUG)
         page = request_bytes(port, path, cookie)
         status, _, body = fetch(port, page)
         if status != 200:
             raise SystemExit(f"{path} answered {status}; nothing measured")
+        # A browser keeps the CSRF cookie of its first page and sends it along (else every page makes a new one).
+        if found := re.search(rb"Set-Cookie: csrftoken=([^;\r\n]+)", body, flags=re.I):
+            cookie = "; ".join(filter(None, [cookie, f"csrftoken={found.group(1).decode()}"]))
+            page = request_bytes(port, path, cookie)
         trivial = request_bytes(port, TRIVIAL, cookie)
         print(f"warming up {path} and {TRIVIAL} ...", flush=True)
         for raw in (trivial, page):
@@ -439,7 +481,7 @@ def main() -> None:
         # One client alone: the time the server needs per request, without waiting behind others.
         serial = (load(port, trivial, concurrency=1, requests=100, max_seconds=20),
                   load(port, page, concurrency=1, requests=40, max_seconds=30))
-        text = report(args, path, rounds, len(body), setup_seconds, serial)
+        text = report(args, path, rounds, len(body), setup_seconds, serial, own_redis=redis is not None)
         print("\n" + text)
         if args.record:
             record(text)
@@ -448,7 +490,9 @@ def main() -> None:
         if server_cpu is not None:
             server_cpu.close()
         if server is not None:
-            gunicorn_stop(server)
+            process_stop(server)
+        if redis is not None:
+            process_stop(redis)
         if not args.keep:
             try:
                 from django.db import connections
