@@ -1,6 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coop.settings.prod")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from coop.resolving import ProjectWSGIHandler  # noqa: E402 - after setup, as get_wsgi_application does it
+
+application = ProjectWSGIHandler()  # Django's, resolving each path once (coop/resolving.py)

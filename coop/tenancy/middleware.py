@@ -1,22 +1,14 @@
 """Resolves `/<coop_slug>/...` and `/api/v1/<coop_slug>/...`, checks membership, enters the scope."""
 
-from functools import lru_cache
-
 from django.http import Http404, JsonResponse
-from django.urls import Resolver404, get_resolver, get_urlconf
+from django.urls import Resolver404
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from coop.resolving import resolve
 from members import request_cache
 
 from .access import load_coop_for_request
-
-
-@lru_cache(maxsize=1024)
-def _resolve(resolver, path: str):
-    """Django resolves the path again for the view; this first resolution (a walk through every app's URLs)
-    is remembered per resolver (a new one when the URLconf changes) and path. Unknown paths are not kept."""
-    return resolver.resolve(path)
 
 
 class CooperativeMiddleware:
@@ -27,7 +19,7 @@ class CooperativeMiddleware:
         request.coop = None
         request.membership = None
         try:
-            match = _resolve(get_resolver(get_urlconf()), request.path_info)
+            match = resolve(request.path_info)  # remembered, and used by Django's handler too
         except Resolver404:
             return self.get_response(request)
         coop_slug = match.kwargs.get("coop_slug")

@@ -8,7 +8,8 @@ after every order placed, changed or cancelled). When a token changed, the listi
 never shows a stale price or quantity. Nothing personal is cached: the CSRF token is a placeholder filled in
 per response, the "in your cart" notes are put in per response. The page around the listing is kept per
 visitor (orders/shop/page_cache.py). The HTML is kept as UTF-8 bytes: a page is put together and sent without
-encoding 80 KiB of text per response.
+encoding 80 KiB of text per response. Each process also keeps a copy of the listings it served lately, used
+under the same rule (its tokens still current), so a page served again reads only the small tokens.
 """
 
 import hashlib
@@ -43,6 +44,8 @@ FILTERS, RESULTS = "catalog/_filters.html", "orders/shop/_results.html"
 TEMPLATES = (FILTERS, RESULTS, "catalog/_pagination.html")  # what the listing is rendered from, with ITEM_TEMPLATES
 QUERY_KEYS = frozenset({"q", "category", "producer", "label", "without_allergen", "storage", "page", "cycle"})
 CSRF_PLACEHOLDER = "csrf-token-placeholder-5d1c0b7e"
+COPIES = 64  # listings a process keeps a copy of (about 80 KiB each), besides the shared entries in Redis
+_copies: dict[str, tuple[tuple, "Listing"]] = {}  # cache key -> (stamp, listing)
 EMPTY_NOTE = re.compile(rb'(<p id="offer-note-(\d+)" class="offer-note" aria-live="polite">)(</p>)')
 
 
@@ -108,11 +111,13 @@ class Lookup:
 
 
 def cache_keys(request, cycle_id: int, *, several: bool) -> list[str]:
-    """The cache keys `lookup` reads (none when this listing is not cached), to read them ahead."""
+    """The cache keys `lookup` reads (none when this listing is not cached), to read them ahead: the tokens,
+    and the listing itself unless this process holds a copy."""
     key = _listing_key(request, cycle_id, several)
     if key is None:
         return []
-    return [versions.key(catalogue_version(request.coop.pk)), versions.key(offers_version(cycle_id)), key]
+    tokens = [versions.key(catalogue_version(request.coop.pk)), versions.key(offers_version(cycle_id))]
+    return tokens if key in _copies else [*tokens, key]
 
 
 def lookup(request, cycle_id: int, *, several: bool, read_ahead: tuple[set, dict] | None = None) -> Lookup:
@@ -123,16 +128,30 @@ def lookup(request, cycle_id: int, *, several: bool, read_ahead: tuple[set, dict
     if key is None:
         return Lookup(None, None, None)
     names = [catalogue_version(request.coop.pk), offers_version(cycle_id)]
-    wanted = [versions.key(name) for name in names] + [key]
+    wanted = [versions.key(name) for name in names] + ([] if key in _copies else [key])
     try:  # tokens first, then the data they cover (coop/versions.py); one round trip when all is there
         ahead = read_ahead is not None and read_ahead[0].issuperset(wanted)
         found = read_ahead[1] if ahead else cache.get_many(wanted)
         stamp = (templates_digest(ITEM_TEMPLATES + TEMPLATES), *versions.tokens(names, found))
+        copy = _copies.get(key)
+        if copy is not None and copy[0] == stamp:
+            return Lookup(key, stamp, copy[1])
+        cached = found.get(key) if key in wanted else cache.get(key)  # a copy out of date: one more read
     except Exception:  # a cache outage slows the shop down, it does not break it
         logger.warning("shop listing cache unavailable", exc_info=True)
         return Lookup(None, None, None)
-    cached = found.get(key)
-    return Lookup(key, stamp, Listing(*cached[1:]) if cached is not None and cached[0] == stamp else None)
+    if cached is None or cached[0] != stamp:
+        return Lookup(key, stamp, None)
+    listing = Listing(*cached[1:])
+    _copy(key, stamp, listing)
+    return Lookup(key, stamp, listing)
+
+
+def _copy(key: str, stamp: tuple, listing: Listing) -> None:
+    """Keep this process's copy of a listing, used while its stamp is current (no 80 KiB read from Redis)."""
+    if len(_copies) >= COPIES:
+        _copies.clear()
+    _copies[key] = (stamp, listing)
 
 
 def shop_listing(request, cycle: OrderCycle, found: Lookup, *, several: bool, pricing=None) -> Listing:
@@ -145,6 +164,7 @@ def shop_listing(request, cycle: OrderCycle, found: Lookup, *, several: bool, pr
     if found.key is not None:
         try:
             cache.set(found.key, (found.stamp, listing.status, listing.filters, listing.results), TTL)
+            _copy(found.key, found.stamp, listing)
         except Exception:
             logger.warning("shop listing cache unavailable", exc_info=True)
     return listing

@@ -38,13 +38,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from catalog.services import catalogue_version
 from coop import versions
+from coop.csrf import masked_token
 from members import request_cache
 from orders.cart import SESSION_KEY
 from orders.models import OrderCycle
@@ -146,7 +146,7 @@ def page(shell: bytes, listing: shop_listing.Listing, cart_lines: dict[int, Deci
     """The page for this response: the listing (with the cart's notes) into the shell, the CSRF token in."""
     html = shell.replace(_FILTERS, listing.filters, 1)
     html = html.replace(_RESULTS, shop_listing.with_cart_notes(listing.results, cart_lines), 1)
-    return html.replace(_CSRF, get_token(request).encode())
+    return html.replace(_CSRF, masked_token(request).encode())
 
 
 def _valid_until(open_cycles: list[OrderCycle]) -> float:

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from django_scopes import scope
 from orders.models import OrderCycle
 from orders.services.cycles import cycle_open_due, cycle_transition
 from orders.services.ordering import Destination, order_cancel, order_place
+from orders.shop import listing as shop_listing
 from orders.shop import page_cache
 from tests import factories
 from tests.orders import test_shop
@@ -194,3 +196,19 @@ def test_the_page_cache_can_be_switched_off(client, shop, settings):
     client.force_login(shop.buyer.user)
     get(client, shop)
     assert not served_from_cache(client, shop)[0]
+
+
+def test_a_listing_this_process_holds_is_used_while_current_and_not_after(client, shop):
+    """Each process keeps a copy of the listings it served (orders/shop/listing.py): no 80 KiB read from Redis
+    for a page served again, and the same rule as the shared entry: only while its tokens are current."""
+    client.force_login(shop.buyer.user)
+    get(client, shop)
+    keys = list(shop_listing._copies)
+    assert keys
+    cache.delete_many(keys)  # the shared entries gone: the process's copies still serve the page
+    cached, page = served_from_cache(client, shop)
+    assert cached and f'id="offer-{shop.offer.pk}"' in page and "Only 2 left" not in page
+    other = factories.MembershipFactory(coop=shop.coop)
+    place(shop, other, shop.offer, 8)  # the offers' token changes: the copy is out of date
+    cached, page = served_from_cache(client, shop)
+    assert not cached and "Only 2 left" in page
