@@ -1,10 +1,9 @@
 """Draft invoices from delivered orders (issue 11 item 1): lines from the OrderLine snapshots.
 
-Quantities: the weighed quantity when the hub recorded one (it is what was delivered), otherwise the billed
-quantity minus shortages. `OrderLine.short_quantity` is read in sell units (pieces, bunches ... not delivered);
-for weighed goods without a weighing the estimate is scaled by the share delivered. Deposits are lines of their
-own, outside the VAT base (building.DEPOSIT_CATEGORY), charged per delivered sell unit; returned packaging is
-credited with negative deposit lines.
+Quantities: what was delivered (invoicing.services.delivered: the weighing, otherwise the billed quantity minus
+shortages; the one rule the economics and the settlements use too). Deposits are lines of their own, outside the
+VAT base (building.DEPOSIT_CATEGORY), charged per delivered sell unit; returned packaging is credited with
+negative deposit lines.
 
 Amounts (DESIGN.md section 4):
 - business documents (prices excl. VAT): line net = round(quantity x unit net), VAT per rate on the sum;
@@ -19,7 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -29,6 +28,7 @@ from orders.models import Order, OrderLine
 
 from . import parties
 from .building import DEPOSIT_CATEGORY, LineDraft, consumer_nets, deposit_exemption_reason, save_document
+from .delivered import delivered, with_delivered
 
 CONSUMER_PAYMENT_DAYS = 14
 LANGUAGES = ("nl", "fr", "en")
@@ -41,24 +41,6 @@ class DepositReturn:
     description: str
     quantity: Decimal
     unit_value: Decimal
-
-
-@dataclass(frozen=True)
-class Delivered:
-    quantity: Decimal  # in price units (kg for weighed goods): what is invoiced
-    sell_units: Decimal  # what left the hub, for the deposits
-
-
-def delivered(line: OrderLine) -> Delivered:
-    short = min(max(line.short_quantity or Decimal("0"), Decimal("0")), line.quantity)
-    sell_units = line.quantity - short
-    if line.weighed_quantity is not None:
-        quantity = line.weighed_quantity
-    elif short:
-        quantity = money.round_quantity(line.billed_quantity * sell_units / line.quantity)
-    else:
-        quantity = line.billed_quantity
-    return Delivered(quantity=quantity, sell_units=sell_units)
 
 
 def orders_on_live_invoices(order_ids: Iterable[int]) -> set[int]:
@@ -175,7 +157,8 @@ def invoice_draft_for_orders(*, orders, returned_deposits: Sequence[DepositRetur
             raise ValidationError(_("Unknown order(s)."))
         orders = list(Order.objects.filter(pk__in=ids).select_related("cycle", "customer__user", "business_account",
                                                                        "coop")
-                      .prefetch_related("lines__product").order_by("cycle__delivery_date", "number"))
+                      .prefetch_related(Prefetch("lines", queryset=with_delivered(OrderLine.objects.all())),
+                                        "lines__product").order_by("cycle__delivery_date", "number"))
         _check_orders(orders)
         first = orders[0]
         account = first.business_account

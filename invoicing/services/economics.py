@@ -3,7 +3,8 @@
 What counts (all excl. VAT, Decimal, rounded as coop.money rounds):
 - the month of an order is the delivery date of its cycle; only delivered orders count;
 - turnover = per delivered line round(delivered quantity x unit price excl. VAT) (the quantity the invoice drafts
-  bill: weighed, minus shortages; see delivered_lines), plus the delivery fee excl. VAT; deposits are not turnover;
+  bill, weighed, minus shortages: invoicing.services.delivered), plus the delivery fee excl. VAT; deposits are
+  not turnover;
 - purchase value = per line round(delivered quantity x producer price): what the producers get;
 - margin = turnover - purchase value; margin rate = margin / turnover;
 - costs = the month's CostEntry amounts; result = margin - costs;
@@ -23,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least, Round, TruncMonth
+from django.db.models import Case, Count, F, QuerySet, Sum, When
+from django.db.models.functions import Round, TruncMonth
 from django.utils.translation import gettext as _
 
 from coop import money
@@ -33,6 +34,7 @@ from logistics.services.closing import CRATE_KG
 from orders.models import Order, OrderLine
 
 from .csvfile import write_csv
+from .delivered import DEC, with_delivered
 
 CONSUMERS = "consumers"
 
@@ -117,26 +119,17 @@ def _business_kind_label(kind: str) -> str:
     return str(dict(BusinessAccount.Kind.choices).get(kind, kind))
 
 
-DEC = DecimalField(max_digits=20, decimal_places=6)
-
-
 def delivered_lines(lines: QuerySet) -> QuerySet:
-    """Order lines annotated, in SQL, with what was delivered: `d_quantity` (price units), `d_net` (excl. VAT),
-    `d_purchase` (at the producer price) and `d_kg`.
+    """Order lines annotated, in SQL, with what was delivered: `d_quantity` (price units) and `d_units` (the
+    invoice drafts' rule, invoicing.services.delivered), `d_net` (excl. VAT), `d_purchase` (at the producer
+    price) and `d_kg`.
 
-    The quantity is the one the invoice drafts bill (invoicing.services.drafts.delivered, which stays the
-    reference; a test holds the two together): the weighing when there is one, else the billed quantity scaled
-    by the share not short, to three decimals. Amounts are rounded per line to cents, half up (PostgreSQL
-    rounds numeric halves away from zero: the same for these positive amounts). kg: the weighing for weighed
-    goods, the units for goods sold by the kg, else units x the product's weight per unit. In SQL so that a
-    year of lines is summed by the database, not loaded.
+    Amounts are rounded per line to cents, half up, as the drafts round each line (PostgreSQL rounds numeric
+    halves away from zero: the same for these positive amounts). kg: the weighing for weighed goods, the units
+    for goods sold by the kg, else units x the product's weight per unit. In SQL so that a year of lines is
+    summed by the database, not loaded.
     """
-    short = Least(Greatest(Coalesce("short_quantity", Value(Decimal(0))), Value(Decimal(0))), F("quantity"))
-    return (lines.annotate(d_units=ExpressionWrapper(F("quantity") - short, output_field=DEC))
-            .annotate(d_quantity=Case(
-                When(weighed_quantity__isnull=False, then=F("weighed_quantity")),
-                When(short_quantity__gt=0, then=Round(F("billed_quantity") * F("d_units") / F("quantity"), 3)),
-                default=F("billed_quantity"), output_field=DEC))
+    return (with_delivered(lines)
             .annotate(d_net=Round(F("d_quantity") * F("unit_net"), 2, output_field=DEC),
                       d_purchase=Round(F("d_quantity") * F("producer_price"), 2, output_field=DEC),
                       d_kg=Case(When(is_weighed=True, then=F("d_quantity")),

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Prefetch, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,8 @@ from members.models import BusinessAccount, Membership
 from orders.models import Order, OrderLine
 
 from .calendar import month_end
-from .drafts import DepositReturn, delivered, invoice_draft_for_orders
+from .delivered import delivered, with_delivered
+from .drafts import DepositReturn, invoice_draft_for_orders
 from .issuing import invoice_issue
 
 MONTHLY = BusinessAccount.InvoicingFrequency.MONTHLY
@@ -103,7 +104,8 @@ def billing_plan(*, coop, until: date, monthly: bool) -> list[PlannedInvoice]:
         wanted |= Q(business_account__isnull=True,
                     cycle__delivery_date__gte=settings.automatic_since or date.min)
     orders = (_never_invoiced(until).filter(wanted).select_related("business_account", "customer__user", "cycle")
-              .prefetch_related("lines").order_by("cycle__delivery_date", "number"))
+              .prefetch_related(Prefetch("lines", queryset=with_delivered(OrderLine.objects.all())))
+              .order_by("cycle__delivery_date", "number"))
     per_account: dict[int, list[Order]] = defaultdict(list)
     plan = []
     for order in orders:

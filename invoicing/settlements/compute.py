@@ -1,7 +1,7 @@
 """What a producer is owed for a period, computed and not stored (the fixer's preview; issuing stores it).
 
 Goods: the producer's lines of delivered orders in the period, at the quantity actually delivered after
-weighing and shortages (invoicing.services.drafts.delivered, the same rule customer invoices use) and at the
+weighing and shortages (invoicing.services.delivered, the same rule customer invoices use) and at the
 producer price snapshot of the order line. Lines are grouped per delivery date, product and price; a line's
 amount is round(quantity x price) (coop.money).
 
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coop import money
-from invoicing.services.drafts import delivered
+from invoicing.services.delivered import delivered, with_delivered
 from members.models import Producer
 from orders.models import Order, OrderLine
 
@@ -92,8 +92,8 @@ def _is_wood(product) -> bool:
 
 
 def _delivered_lines(producer: Producer, period: Period):
-    lines = (OrderLine.objects.filter(product__producer=producer, order__status=Order.Status.DELIVERED)
-             .select_related("order__cycle", "product__category__parent"))
+    lines = with_delivered(OrderLine.objects.filter(product__producer=producer, order__status=Order.Status.DELIVERED)
+                           .select_related("order__cycle", "product__category__parent"))
     if period.cycle_id:
         return lines.filter(order__cycle_id=period.cycle_id)
     return lines.filter(order__cycle__delivery_date__range=(period.start, period.end))

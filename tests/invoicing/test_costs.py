@@ -20,7 +20,8 @@ from invoicing.services.costs import (
     cost_entry_create,
     cost_entry_update,
 )
-from invoicing.services.drafts import delivered, invoice_draft_for_orders
+from invoicing.services.delivered import Delivered, delivered, with_delivered
+from invoicing.services.drafts import invoice_draft_for_orders
 from invoicing.services.economics import break_even_turnover, delivered_lines, delivered_orders, economics_months
 from logistics.models import PlanningRun, Route, Stop, Vehicle
 from orders.models import Order, OrderLine
@@ -218,17 +219,55 @@ def test_a_vehicles_costs_go_to_the_orders_it_carried(shop, month):
 @PROPERTY_SETTINGS
 @given(lines=order_lines())
 def test_the_dashboard_counts_what_the_invoice_drafts_bill(shop, lines):
-    """The SQL figures follow drafts.delivered (weighings, shortages) and the drafts' line rounding exactly."""
+    """The one rule of what was delivered (invoicing.services.delivered) against the lines' meaning: the
+    weighing when there is one, else the billed quantity for the share not short, to the gram; the dashboard's
+    figures and the drafts' lines both follow it, with the drafts' line rounding."""
     with transaction.atomic(), scope(coop=shop.coop):
         order = delivered_order(shop, lines, business=True, delivered_on=date(2024, 5, 10))
-        for line in delivered_lines(OrderLine.objects.filter(order=order)):
-            done = delivered(line)
-            assert (line.d_quantity, line.d_units) == (done.quantity, done.sell_units)
-            assert line.d_purchase == money.round_amount(done.quantity * line.producer_price)
-        figures = delivered_orders(date(2024, 5, 1), date(2024, 6, 1))[order.pk]
         invoice = invoice_draft_for_orders(orders=[order])
+        billed = {(li.order_line_id, li.kind): li.quantity for li in invoice.lines.all()}
+        for line in delivered_lines(OrderLine.objects.filter(order=order)):
+            assert line.d_units == line.quantity - line.short_quantity  # shortages are in sell units
+            if line.weighed_quantity is not None:
+                assert line.d_quantity == line.weighed_quantity
+            else:
+                exact = line.billed_quantity * line.d_units / line.quantity
+                assert line.d_quantity == line.d_quantity.quantize(Decimal("0.001"))
+                assert abs(line.d_quantity - exact) <= Decimal("0.0005")
+            assert line.d_purchase == money.round_amount(line.d_quantity * line.producer_price)
+            assert billed.get((line.pk, "goods"), 0) == line.d_quantity
+            assert billed.get((line.pk, "deposit"), 0) == (line.d_units if line.deposit_per_unit else 0)
+        figures = delivered_orders(date(2024, 5, 1), date(2024, 6, 1))[order.pk]
         assert figures.turnover == sum((li.line_net for li in invoice.lines.filter(kind="goods")), money.ZERO)
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(("name", "short", "billed", "weighed", "units", "quantity"), [
+    ("melk", "-2", None, None, 10, "10"),  # a negative shortage is none
+    ("melk", "12", None, None, 0, "0"),  # and one larger than the line is the whole line
+    ("melk", "4", None, None, 6, "6"),
+    ("bloemkool", "3", "10.000", None, 7, "7.000"),  # the estimated kg for the share delivered
+    ("bloemkool", "4", "1.000", None, 6, "0.600"),
+    ("bloemkool", "7", "1.000", None, 3, "0.300"),
+    ("bloemkool", "1", "1.111", None, 9, "1.000"),  # 0.9999 to the gram
+    ("bloemkool", "5", "1.001", None, 5, "0.501"),  # 0.5005: half a gram up
+    ("bloemkool", "1", "1.000", "2.345", 9, "2.345"),  # a weighing is what was delivered
+])
+def test_what_a_line_delivered_after_weighing_and_shortages(shop, name, short, billed, weighed, units, quantity):
+    with scope(coop=shop.coop):
+        order = delivered_order(shop, [(name, 10, {"short": Decimal(short), "weighed": weighed})],
+                                delivered_on=date(2024, 5, 10))
+        if billed:
+            order.lines.update(billed_quantity=Decimal(billed))
+        line = with_delivered(order.lines.all()).get()
+    assert delivered(line) == Delivered(quantity=Decimal(quantity), sell_units=Decimal(units))
+
+
+def test_what_was_delivered_is_read_from_lines_loaded_with_the_rule(shop):
+    with scope(coop=shop.coop):
+        order = delivered_order(shop, [("melk", 10, {})], delivered_on=date(2024, 5, 10))
+        with pytest.raises(TypeError, match="with_delivered"):
+            delivered(order.lines.get())
 
 
 # --- cost entries -----------------------------------------------------------------------------------------------
