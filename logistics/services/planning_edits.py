@@ -5,6 +5,11 @@ A move re-times the routes it touches at once (no solve) and stores the new km, 
 warning (late for a window, too much on board, a cooled stop on a plain van), so the planning page can show
 them immediately. A collection moves together with its unloading at the hub. Stops already visited and pinned
 routes do not move.
+
+A stop moved by hand is pinned where it was put (any move, onto a used vehicle or one brought into use): the
+move is the fixer's decision, and re-optimising must keep it until the fixer unpins it. What the solve cannot
+keep any more is released with a warning on the run (planning_pins.py), never dropped silently. A stop left out
+loses its pin (it holds the stop on no vehicle).
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ def stop_move(*, stop_id: int, route_id: int | None = None, position: int | None
     With `vehicle_id` instead of a route the stop goes on that vehicle's route of the run: the shift
     `vehicle_key`, else its shift on `day`, else on the stop's own day. A vehicle the plan does not use yet gets
     its route (from and back to its home, as the solver would plan it; its usual driver when free), evaluated
-    like the others. A route left without stops is removed."""
+    like the others. The stop (with its unloading at the hub) is pinned where it lands; a stop left out is
+    unpinned. A route left without stops is removed."""
     with transaction.atomic():
         run = _lock_run(Stop.objects.values_list("run_id", flat=True).get(pk=stop_id))
         stop = Stop.objects.select_related("route").get(pk=stop_id)
@@ -85,6 +91,8 @@ def stop_move(*, stop_id: int, route_id: int | None = None, position: int | None
         if target is None:
             for s in moving:
                 _unassign(s, _("left out by the fixer"))
+                # else the solve would place it somewhere and the old pin would hold it there
+                s.is_pinned = False
                 s.save()
         else:
             _place(stop, drop, target, position)
@@ -133,7 +141,8 @@ def _vehicle_shift(run: PlanningRun, data: PlanningInput, stop: Stop, vehicle_id
 
 def _route_create(run: PlanningRun, data: PlanningInput, shift: PlanVehicle) -> Route:
     """A route for a vehicle the plan did not use; its figures come from _refresh. The vehicle joins the run's
-    vehicles so re-optimising and the check know it (and keep its route as it is when pinned)."""
+    vehicles so re-optimising and the check know it: the stop moved onto it is pinned, so a re-optimise keeps
+    the vehicle in use with it (or says on the run why it could not)."""
     routes = {route.vehicle_key: route for route in Route.objects.filter(run=run)}
     driver = _driver_picker(run, data, routes)(shift)
     route = Route.objects.create(coop=run.coop, run=run, vehicle_id=shift.vehicle_id, vehicle_key=shift.key,
@@ -174,7 +183,10 @@ def _place(stop: Stop, drop: Stop | None, target: Route, position: int | None) -
         sequence.insert(later[0] if later else len(sequence), drop)
     for number, item in enumerate(sequence, start=1):
         item.route, item.sequence, item.unassigned_reason = target, number, ""
-    Stop.objects.bulk_update(sequence, ["route", "sequence", "unassigned_reason"])
+    for item in (stop, drop):
+        if item is not None:
+            item.is_pinned = True  # the fixer's decision survives re-optimising (see the module's docstring)
+    Stop.objects.bulk_update(sequence, ["route", "sequence", "unassigned_reason", "is_pinned"])
 
 
 def _refresh(run: PlanningRun, routes, data: PlanningInput | None = None) -> None:

@@ -47,7 +47,8 @@ def stop_move(request, coop_slug, stop_id):
     if stop.route_id is None:
         message = _("%(stop)s is left out of the plan.") % {"stop": stop.name}
     else:
-        message = _("%(stop)s is now stop %(number)s of %(route)s.") % {
+        message = _("%(stop)s is now stop %(number)s of %(route)s, pinned there: re-optimising keeps it on "
+                    "this vehicle until you unpin it.") % {
             "stop": stop.name, "number": stop.sequence, "route": stop.route.vehicle.name}
     return _done(request, load_run(run.pk), message, f"stop-{stop.pk}")
 

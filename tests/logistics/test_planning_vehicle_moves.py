@@ -1,7 +1,9 @@
 """Moving a stop onto a vehicle the plan does not use yet: its route is made in the same transaction (its usual
 driver, figures and warnings like any route), a route left empty disappears, refusals write nothing, and a
-pinned hand-made route survives re-optimising. Through the service, the fixer's page (htmx and plain forms)
-and the API (a vehicle id as target; another coop's vehicle or stop gets a 400 or 404)."""
+pinned hand-made route survives re-optimising. A moved stop is pinned where it lands (left out, unpinned), so
+re-optimising keeps the fixer's decision, or plans it again with a warning when the vehicle cannot keep it.
+Through the service, the fixer's page (htmx and plain forms) and the API (a vehicle id as target; another
+coop's vehicle or stop gets a 400 or 404)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,6 +12,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import formats, translation
+from django.utils.html import escape
 from django_scopes import scope
 from planning_setup import closed_week, plan
 from rest_framework.test import APIClient
@@ -348,3 +352,147 @@ def test_the_api_refuses_foreign_unknown_and_unavailable_vehicles_and_writes_not
                                                 format="json").status_code == 404
     with scope(coop=run.coop):
         assert snapshot(run) == before
+
+
+# --- a move is the fixer's decision: it is pinned and survives re-optimising -----------------------------
+
+@pytest.fixture
+def spare(week):
+    """Planned with both vans (the home delivery on the plain van, its only stop); then a dearer reserve van is
+    added that the plan does not use and the solver was not offered: left alone, the solver would never pick it."""
+    with scope(coop=week["coop"]):
+        run = plan(week["cycle"])
+        reserve = Vehicle.objects.create(
+            coop=week["coop"], key="reserve", name="Reservewagen", kind="van", capacity_kg=Decimal("700"),
+            capacity_crates=40, cost_per_km="0.40", cost_per_hour="40", fixed_cost_per_day="60",
+            home_hub=week["hub"], max_duration_hours=8,
+            availability=[{"day": week["day"], "from": "12:30", "to": "20:30"}])
+        home = Stop.objects.get(run=run, task_key__startswith="deliver:home")
+    assert home.route.vehicle_id == week["plain"].pk and reserve.pk not in run.vehicle_ids
+    return {**week, "run": run, "home": home, "reserve": reserve}
+
+
+def reoptimise(run):
+    planning.planning_run_reoptimise(run_id=run.pk)
+    return planning.planning_run_execute(run_id=run.pk, solution_limit=60)
+
+
+def where(stop):
+    stop.refresh_from_db()
+    return (stop.route.vehicle.name if stop.route else None), stop.is_pinned
+
+
+def test_a_stop_moved_onto_an_unused_vehicle_stays_there_when_re_optimising_until_unpinned(spare):
+    run, home, reserve = spare["run"], spare["home"], spare["reserve"]
+    with scope(coop=run.coop):
+        route = planning.stop_move(stop_id=home.pk, vehicle_id=reserve.pk).route
+        assert where(home) == ("Reservewagen", True)
+        run = reoptimise(run)
+        assert run.status == PlanningRun.Status.READY and run.warnings == []
+        # the fixer's decision held: same stop, same vehicle, same route (its driver and id on phones)
+        assert where(home) == ("Reservewagen", True) and home.route_id == route.pk
+        assert reserve.pk in run.vehicle_ids and run.unassigned_count == 0
+        assert planning.planning_run_check(run_id=run.pk).feasible
+        # unpinned, the solver is free again: back on the cheaper van, and the reserve van's route goes
+        planning.stop_pin(stop_id=home.pk, pinned=False)
+        run = reoptimise(run)
+        assert where(home) == ("Bestelwagen", False)
+        assert not Route.objects.filter(run=run, vehicle=reserve).exists() and run.warnings == []
+
+
+def test_every_move_pins_the_moved_stop_and_leaving_out_unpins_it(spare):
+    run, home = spare["run"], spare["home"]
+    with scope(coop=run.coop):
+        # a reorder on its own route: the collection and its unloading at the hub are both pinned
+        collect = Stop.objects.get(run=run, kind=Stop.Kind.COLLECT)
+        drop = Stop.objects.get(run=run, kind=Stop.Kind.DEPOT)
+        others = set(Stop.objects.filter(route=collect.route).exclude(pk__in=[collect.pk, drop.pk])
+                     .values_list("pk", flat=True))
+        planning.stop_move(stop_id=collect.pk, route_id=collect.route_id, position=1)
+        collect.refresh_from_db()
+        drop.refresh_from_db()
+        assert collect.is_pinned and drop.is_pinned and collect.sequence == 1
+        assert not Stop.objects.filter(pk__in=others, is_pinned=True).exists()  # only what the fixer moved
+        # a pinned stop left out loses its pin: the next solve places it freely and must not hold it there
+        planning.stop_move(stop_id=home.pk, route_id=None)
+        assert where(home) == (None, False)
+        run = reoptimise(run)
+        assert where(home) == ("Bestelwagen", False)
+        # onto a vehicle that has its route: pinned as well
+        saturday = Route.objects.get(run=run, vehicle=spare["cooled"], day=spare["cycle"].delivery_date)
+        planning.stop_move(stop_id=home.pk, route_id=saturday.pk)
+        assert where(home) == ("Koelbestelwagen", True)
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"capacity_kg": Decimal("5")}, "it is more than the vehicle carries"),
+    ({"availability_to": "15:00"}, "it no longer fits in the vehicle's shift"),
+], ids=["capacity", "shift"])
+def test_a_moved_stop_the_vehicle_cannot_keep_is_planned_again_with_a_warning(spare, change, reason, client):
+    run, home, reserve = spare["run"], spare["home"], spare["reserve"]
+    with scope(coop=run.coop):
+        route = planning.stop_move(stop_id=home.pk, vehicle_id=reserve.pk).route
+        # then the reserve van turns out smaller, or its shift ends before the home delivery's window
+        if "capacity_kg" in change:
+            reserve.capacity_kg = change["capacity_kg"]
+        else:
+            reserve.availability = [{"day": spare["day"], "from": "12:30", "to": change["availability_to"]}]
+        reserve.save()
+        run = reoptimise(run)
+        assert run.status == PlanningRun.Status.READY
+        assert where(home) == ("Bestelwagen", False) and run.unassigned_count == 0
+        # the reserve van's route is not kept empty
+        assert not Route.objects.filter(pk=route.pk).exists()
+        assert [(w["code"], w["vehicle"], w["count"]) for w in run.warnings] == [("pin_infeasible", "Reservewagen", 1)]
+        (message,) = [w["message"] for w in planning.run_warnings(run)]
+    weekday = formats.date_format(spare["cycle"].delivery_date, "l")
+    assert message == (f"The pinned stop of Reservewagen on {weekday} can no longer be kept ({reason}): it was "
+                       "planned again.")
+    with translation.override("nl"), scope(coop=run.coop):
+        (dutch,) = [w["message"] for w in planning.run_warnings(run)]
+    assert dutch.startswith("De vastgezette stop van Reservewagen op ") and "opnieuw gepland" in dutch
+    client.force_login(spare["fixer"].user)
+    assert escape(message) in run_page(client, run)  # and the fixer sees it on the planning page
+
+
+def test_moving_the_last_stop_off_a_vehicle_brought_into_use_leaves_no_empty_route(spare):
+    run, home, reserve, plain = spare["run"], spare["home"], spare["reserve"], spare["plain"]
+    with scope(coop=run.coop):
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+        route = planning.stop_move(stop_id=home.pk, vehicle_id=reserve.pk).route
+        assert not Route.objects.filter(run=run, vehicle=plain).exists()  # the plain van's only stop left it
+        planning.stop_move(stop_id=home.pk, vehicle_id=plain.pk)
+        assert where(home) == ("Bestelwagen", True)
+        assert not Route.objects.filter(pk=route.pk).exists()
+        run.refresh_from_db()
+        assert run.vehicles_used == Route.objects.filter(run=run).count() == 3
+        run = reoptimise(run)
+        assert run.status == PlanningRun.Status.PUBLISHED
+        assert where(home) == ("Bestelwagen", True)
+        # no empty route anywhere in the published plan, and none for the reserve van
+        assert not Route.objects.filter(run=run, vehicle=reserve).exists()
+        assert all(Stop.objects.filter(route=r).exists() for r in Route.objects.filter(run=run))
+
+
+def test_a_move_on_the_page_is_pinned_and_kept_by_re_optimising_through_the_page(client, spare,
+                                                                                  django_capture_on_commit_callbacks):
+    run, home, reserve = spare["run"], spare["home"], spare["reserve"]
+    client.force_login(spare["fixer"].user)
+    key = f"v{reserve.pk}@{spare['day']}"
+    assert f'<option value="vehicle:{key}">Reservewagen' in run_page(client, run)
+    response = client.post(move_url(run, home), {"route": f"vehicle:{key}", "position": ""}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "pinned there: re-optimising keeps it on this vehicle until you unpin it" in body
+    card = body.split(f'id="stop-{home.pk}"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge pin">pinned</span>' in card and 'name="pinned" value="0"' in card  # Unpin offered
+    with django_capture_on_commit_callbacks():
+        assert client.post(f"/{run.coop.slug}/hub/plans/{run.pk}/reoptimise/", {"time_budget": "2"},
+                           **HTMX).status_code == 200
+    with scope(coop=run.coop):
+        planning.planning_run_execute(run_id=run.pk, solution_limit=60)  # what the routing worker does
+        route = Route.objects.get(run=run, vehicle=reserve)
+    body = run_page(client, run)
+    card = body.split(f'id="route-{route.pk}"', 1)[1].split("</section>", 1)[0]
+    assert f'id="stop-{home.pk}"' in card and '<span class="badge pin">pinned</span>' in card
+    assert 'role="alert"' not in body and "can no longer be kept" not in body
