@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from coop.numbers import plain
 from members.models import Producer
 
 from . import product_columns as fmt
@@ -80,7 +81,7 @@ def _cell_text(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f") if value == value else ""  # NaN is blank
+        return plain(value) if value == value else ""  # NaN is blank
     if isinstance(value, int | Decimal):
         return str(value)
     if hasattr(value, "isoformat"):

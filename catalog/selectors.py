@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from coop.numbers import display
 from members.models import Producer
 
 from .allergens import ALLERGEN_CODES, UNDECLARED, Allergen, AllergenStatus
@@ -270,21 +271,16 @@ def ingredients_emphasised(product: Product) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
-def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",") if (get_language() or "nl").startswith(("nl", "fr")) else text
-
-
 def net_quantity(product: Product) -> str:
     """Net quantity as shown to a buyer (Art. 9(1)(e), Annex IX for goods sold by number or weighed)."""
     if product.net_content and product.net_content_unit:
         small = {"kg": "g", "l": "ml"}[product.net_content_unit]
         if product.net_content < 1:
-            return f"{_number(product.net_content * 1000)} {small}"
-        return f"{_number(product.net_content)} {product.net_content_unit}"
+            return f"{display(product.net_content * 1000)} {small}"
+        return f"{display(product.net_content)} {product.net_content_unit}"
     if product.is_weighed:
         return _("variable weight, about %(kg)s kg per piece; you pay the weighed amount") % {
-            "kg": _number(product.est_weight_kg)}
+            "kg": display(product.est_weight_kg)}
     if product.sell_unit == "kg":
         return _("sold by weight (per kg)")
     return _("sold by number (per %(unit)s)") % {"unit": product.get_sell_unit_display()}

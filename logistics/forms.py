@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import DepositItem
+from coop.numbers import plain
 
 from .services.hub import ShortageRule
 
@@ -66,7 +67,7 @@ class PurchaseOrderAnswerForm(forms.Form):
         for line in lines:
             initial = line.confirmed_quantity if line.confirmed_quantity is not None else line.quantity
             self.fields[f"line_{line.pk}"] = QuantityField(
-                label=line.product_name, max_value=line.quantity, initial=initial.normalize())
+                label=line.product_name, max_value=line.quantity, initial=plain(initial))
 
     def line_fields(self):
         return [(line, self[f"line_{line.pk}"]) for line in self.lines]

@@ -11,14 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.numbers import display
 from orders.models import Offer, OrderCycle
 from orders.services.ordering import _check_line  # the ordering service's own rule for min/step/decimals
 
 SESSION_KEY = "shop_carts"
-
-
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")  # 10, not 1E+1
 
 
 def parse_quantity(raw) -> Decimal:
@@ -90,7 +87,7 @@ class Cart:
             if available <= 0:
                 raise ValidationError(_("%(product)s is sold out.") % {"product": offer.product.name_nl})
             raise ValidationError(_("Only %(left)s left of %(product)s.")
-                                  % {"left": _plain(available), "product": offer.product.name_nl})
+                                  % {"left": display(available), "product": offer.product.name_nl})
 
     def add(self, offer: Offer | None, quantity: Decimal) -> Decimal:
         """Add `quantity` to what is in the cart; returns the new quantity. Raises ValidationError."""

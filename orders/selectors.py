@@ -17,6 +17,7 @@ from catalog.models import ProducerPrice, Product, ProductAllergen, ProductDepos
 from catalog.pricing import PricingContext, with_producer_price
 from catalog.services import product_is_sellable
 from coop import money
+from coop.numbers import display, plain
 from coop.payments import epc_qr_svg, ogm_display
 from orders.models import CyclePickupPoint, DeliveryZone, Offer, Order, OrderCycle, OrderLine
 
@@ -96,11 +97,11 @@ class ShopItem:
     # Plain numbers for <input type="number"> attributes (never localized: "0.5", not "0,5").
     @property
     def step_attr(self) -> str:
-        return format(self.step.normalize(), "f")
+        return plain(self.step)
 
     @property
     def minimum_attr(self) -> str:
-        return format(self.minimum.normalize(), "f")
+        return plain(self.minimum)
 
 
 def is_low_stock(remaining: Decimal | None, cap: Decimal | None) -> bool:
@@ -156,11 +157,11 @@ class CartLine:
 
     @property
     def quantity_attr(self) -> str:
-        return format(self.quantity.normalize(), "f")
+        return plain(self.quantity)
 
     @property
     def step_attr(self) -> str:
-        return format(self.offer.product.order_step.normalize(), "f")
+        return plain(self.offer.product.order_step)
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _line_problem(offer: Offer, quantity: Decimal, reserved: Decimal) -> str:
     if offer.is_withdrawn or not sellable:
         return reason or _("No longer offered this week.")
     if offer.remaining is not None and quantity - reserved > offer.remaining:
-        return _("Only %(left)s left.") % {"left": format((offer.remaining + reserved).normalize(), "f")}
+        return _("Only %(left)s left.") % {"left": display(offer.remaining + reserved)}
     return ""
 
 

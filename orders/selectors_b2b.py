@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.pricing import PricingContext
+from coop import numbers
 from members.models import MANAGER_ROLES, BusinessAccount
 from orders.models import (
     Offer,
@@ -146,7 +147,7 @@ def plain(value) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return numbers.plain(value)
     return str(value)
 
 

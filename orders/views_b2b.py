@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from coop.numbers import plain
 from coop.tenancy.access import has_coop_role, require_roles
 from members.models import MANAGER_ROLES, Role
 from orders import selectors_b2b as selectors
@@ -114,7 +115,7 @@ def standing_list(request, coop_slug):
 
 
 def _line_initial(standing) -> list[dict]:
-    return [{"product": ln.product_id, "quantity": ln.quantity.normalize(), "rule": ln.rule,
+    return [{"product": ln.product_id, "quantity": plain(ln.quantity), "rule": ln.rule,
              "substitute": ln.substitute_id} for ln in standing.lines.all()]
 
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from coop.numbers import plain
 from coop.payments import ogm_display
 from invoicing.models import Invoice
 
@@ -38,9 +39,8 @@ def amount(value: Decimal) -> str:
 
 
 def number(value: Decimal) -> str:
-    """A quantity, price or rate without exponent or trailing zeros: 10, 1.234, 0.5."""
-    text = format(Decimal(value).normalize(), "f")
-    return text if text not in ("-0", "") else "0"
+    """A quantity, price or rate without exponent or trailing zeros: 10, 1.234, 0.5 (a dot in every language)."""
+    return plain(value)
 
 
 def split_participant(peppol_id: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from coop import money
+from coop.numbers import display
 from invoicing.models import Invoice, InvoiceLine, InvoiceVatBreakdown, Series
 
 from . import parties
@@ -67,7 +68,7 @@ def _credit_line(line: InvoiceLine, quantity: Decimal | None, left: _Left) -> Li
         # Same sign as the line (a returned-deposit line is negative), at most what is left.
         if quantity == 0 or (quantity > 0) != (line.quantity > 0) or abs(quantity) > abs(left.quantity):
             raise ValidationError(_("%(line)s: credit at most %(left)s.")
-                                  % {"line": line.description, "left": left.quantity.normalize()})
+                                  % {"line": line.description, "left": display(left.quantity)})
         net = money.round_amount(abs(quantity) * line.unit_price)
         net = net if quantity > 0 else -net
     if quantity == 0:

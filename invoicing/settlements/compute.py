@@ -21,9 +21,11 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from coop import money
+from coop.numbers import display
 from invoicing.services.delivered import delivered, with_delivered
 from members.models import Producer
 from orders.models import Order, OrderLine
@@ -129,11 +131,6 @@ def goods_lines(producer: Producer, period: Period, regime: Regime, on: date) ->
     return plans
 
 
-def _plain(value: Decimal) -> str:
-    """10.00 -> '10', 0.0500 -> '0.05' (never '1E+1')."""
-    return f"{value.normalize():f}"
-
-
 def _rate_key(line: LinePlan) -> tuple[Decimal, Decimal]:
     return line.vat_percent, line.compensation_percent
 
@@ -159,13 +156,13 @@ def fee_lines(goods: list[LinePlan], fees: Fees, language: str) -> list[LinePlan
                     unit_price=abs(amount), line_net=-amount, vat_percent=vat_percent,
                     compensation_percent=compensation,
                     description=_("Coop fee %(percent)s %% of € %(base)s") % {
-                        "percent": _plain(fees.percent), "base": base}))
+                        "percent": display(fees.percent), "base": number_format(base, 2)}))
             if fees.per_unit and units:
                 amount = money.round_amount(units * fees.per_unit)
                 plans.append(LinePlan(
                     kind=SettlementLine.Kind.FEE, quantity=-units, unit="", unit_price=fees.per_unit,
                     line_net=-amount, vat_percent=vat_percent, compensation_percent=compensation,
-                    description=_("Coop fee € %(fee)s per delivered unit") % {"fee": _plain(fees.per_unit)}))
+                    description=_("Coop fee € %(fee)s per delivered unit") % {"fee": display(fees.per_unit)}))
     return plans
 
 

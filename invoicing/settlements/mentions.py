@@ -8,6 +8,8 @@ the coop's accountant should confirm them once.
 from datetime import date
 from decimal import Decimal
 
+from coop.numbers import display
+
 SELF_BILLING = {
     "nl": "Autofacturatie",
     "fr": "Autofacturation",
@@ -79,7 +81,7 @@ def self_billing(language: str, *, agreed: date, until: date) -> list[str]:
 
 def purchase_slip(language: str, percents) -> list[str]:
     return [_pick(PURCHASE_SLIP, language)] + [
-        _pick(COMPENSATION, language).format(percent=f"{Decimal(p).normalize():f}") for p in percents]
+        compensation_label(language, p) for p in percents]
 
 
 def small_business(language: str, *, total: Decimal) -> list[str]:
@@ -92,4 +94,5 @@ def no_agreement(language: str, *, total: Decimal, number: str) -> list[str]:
 
 
 def compensation_label(language: str, percent) -> str:
-    return _pick(COMPENSATION, language).format(percent=f"{Decimal(percent).normalize():f}")
+    language = language if language in COMPENSATION else "nl"  # as _pick falls back
+    return COMPENSATION[language].format(percent=display(percent, language))  # 5,5 % in Dutch and French

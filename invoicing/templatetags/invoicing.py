@@ -5,11 +5,13 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
+from coop.numbers import plain
+
 register = template.Library()
 
 
 def _decimals(value: Decimal) -> int:
-    return len(format(value.normalize(), "f").partition(".")[2])
+    return len(plain(value).partition(".")[2])
 
 
 @register.filter

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import DepositItem
 from coop import money
+from coop.numbers import display
 from orders.models import Order, OrderCycle, OrderLine
 from orders.services.ordering import order_recalculate
 
@@ -81,7 +82,7 @@ def line_record_shortage(*, line_id: int, short_quantity) -> OrderLine:
     with transaction.atomic():
         line = _lock_line(line_id)
         if short < 0 or short > line.quantity:
-            raise ValidationError(_("The shortage must be between 0 and %(max)s.") % {"max": line.quantity.normalize()})
+            raise ValidationError(_("The shortage must be between 0 and %(max)s.") % {"max": display(line.quantity)})
         line.short_quantity = short
         _reprice(line)
         _after_change(line.order)
@@ -165,7 +166,7 @@ def purchase_order_respond(*, purchase_order_id: int, producer, confirmed: dict[
             quantity = Decimal(str(quantity).replace(",", "."))
             if quantity < 0 or quantity > line.quantity:
                 raise ValidationError(_("%(product)s: between 0 and %(max)s.")
-                                      % {"product": line.product_name, "max": line.quantity.normalize()})
+                                      % {"product": line.product_name, "max": display(line.quantity)})
             line.confirmed_quantity = quantity
             short = short or quantity < line.quantity
             line.save(update_fields=["confirmed_quantity"])

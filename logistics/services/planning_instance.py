@@ -33,6 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coop.numbers import plain
 from logistics.routing.model import CRATES, Instance, Location, LockedSequence, Shipment, Stop, TimeWindow, Vehicle
 
 KG, VOLUME = "kg", "volume_l"
@@ -427,7 +428,7 @@ def _collections(cycle, data: PlanningInput, destination_of_order: dict[int, str
             share = quantity / line.quantity if line.quantity else Decimal("0")
             kg_per_storage[line.storage] += line.estimated_kg * share
             if quantity > 0:
-                goods.append({"product": line.product_name, "quantity": str(quantity.normalize()),
+                goods.append({"product": line.product_name, "quantity": plain(quantity),
                               "unit": line.sell_unit, "storage": line.storage})
         kg = sum(kg_per_storage.values(), Decimal("0"))
         if kg <= 0:

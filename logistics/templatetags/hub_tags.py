@@ -1,9 +1,10 @@
 """Template filters for hub pages."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
+
+from coop.numbers import display
 
 register = template.Library()
 
@@ -14,12 +15,9 @@ def qty(value):
     if value in (None, ""):
         return ""
     try:
-        number = Decimal(value).normalize()
+        return display(value)
     except (InvalidOperation, TypeError, ValueError):
         return value  # what was typed, shown back as it was
-    if number.as_tuple().exponent > 0:
-        number = number.quantize(Decimal(1))
-    return number_format(number)
 
 
 @register.filter

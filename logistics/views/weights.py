@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Product
+from coop.numbers import display
 from coop.tenancy.access import has_coop_role
 from members.models import MANAGER_ROLES
 from orders.models import OrderCycle, OrderLine
@@ -79,8 +81,8 @@ def line_weight_save(request, coop_slug, cycle_id, order_line_id):
         return _weights_page(request, cycle, product_id, errors={line.pk: error}, status=400)
     line = selectors.line_for_display(line.pk)
     messages.success(request, _("%(order)s: %(product)s weighed %(kg)s kg, € %(amount)s.") % {
-        "order": line.order.number, "product": line.product_name, "kg": line.weighed_quantity.normalize(),
-        "amount": line.line_amount})
+        "order": line.order.number, "product": line.product_name, "kg": display(line.weighed_quantity),
+        "amount": number_format(line.line_amount, 2)})
     return redirect(_weights_url(coop_slug, cycle.pk, product_id, f"line-{line.pk}"))
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.models import Product
+from coop.numbers import display
 from coop.tenancy.access import has_coop_role
 from members.models import MANAGER_ROLES
 from orders.forms_manage import OfferForm
@@ -71,7 +72,7 @@ def offer_edit(request, coop_slug, cycle_id, producer_id):
             else:
                 messages.success(request, _("%(product)s offered: %(amount)s.") % {
                     "product": product.name_nl,
-                    "amount": offer.quantity_cap.normalize() if offer.quantity_cap is not None else _("unlimited")})
+                    "amount": display(offer.quantity_cap) if offer.quantity_cap is not None else _("unlimited")})
                 return redirect("manage_offer_edit", coop_slug=coop_slug, cycle_id=cycle.pk, producer_id=producer.pk)
     return _page(request, cycle, producer, bound=form, status=400)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalog.services import parse_price, product_is_sellable
 from coop import versions
+from coop.numbers import display
 from orders.models import Offer, OrderCycle
 
 EDITABLE = (OrderCycle.Status.DRAFT, OrderCycle.Status.OPEN)
@@ -89,7 +90,7 @@ def offer_set_cap(*, offer_id: int, quantity_cap) -> Offer:
         if ordered is None:
             raise ValidationError(_("This offer does not exist."))
         raise ValidationError({"quantity_cap": _("Customers already ordered %(ordered)s; you cannot offer less.")
-                               % {"ordered": ordered.normalize()}})
+                               % {"ordered": display(ordered)}})
     offer = offers.get()
     offers_changed(cycle_id=offer.cycle_id)
     return offer

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from catalog.pricing import PricingContext
 from catalog.services import product_is_sellable
 from coop import money
+from coop.numbers import display
 from coop.payments import ogm_from_base
 from orders.models import CyclePickupPoint, DeliveryZone, Offer, Order, OrderCycle, OrderLine
 from orders.services.payments import payment_status_for
@@ -43,7 +44,7 @@ class OfferShortage(Exception):
     def message(self) -> str:
         return "; ".join(
             _("Only %(remaining)s left of %(product)s (you asked %(requested)s).")
-            % {"remaining": s.remaining.normalize(), "product": s.product, "requested": s.requested.normalize()}
+            % {"remaining": display(s.remaining), "product": s.product, "requested": display(s.requested)}
             for s in self.shortages
         )
 
@@ -96,10 +97,10 @@ def _check_line(offer: Offer, quantity: Decimal) -> None:
                               % {"product": product.name_nl, "reason": reason or _("withdrawn")})
     if quantity < product.min_quantity:
         raise ValidationError(_("%(product)s: order at least %(min)s.")
-                              % {"product": product.name_nl, "min": product.min_quantity.normalize()})
+                              % {"product": product.name_nl, "min": display(product.min_quantity)})
     if quantity % product.order_step != 0:
         raise ValidationError(_("%(product)s: the quantity must be a multiple of %(step)s.")
-                              % {"product": product.name_nl, "step": product.order_step.normalize()})
+                              % {"product": product.name_nl, "step": display(product.order_step)})
     if quantity != money.round_quantity(quantity):
         raise ValidationError(_("Quantities have at most three decimals."))
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from catalog.pricing import PricingContext
 from catalog.services import product_is_sellable
+from coop.numbers import display, plain
 from members.models import BusinessAccount, Membership, Role
 from orders.models import Offer, Order, OrderCycle, OrderLine, StandingOrder, StandingOrderLine, StandingOrderRun
 from orders.selectors_b2b import pause_on, standing_orders_for_cycle
@@ -110,7 +111,7 @@ class _Planner:
             if quantity > 0:
                 offer = self.offers[line.product_id]
                 self.candidates[offer.pk] = Candidate(line, offer, quantity, notes=[
-                    _("only %(left)s left of %(product)s") % {"left": left.normalize(), "product": name}])
+                    _("only %(left)s left of %(product)s") % {"left": display(left), "product": name}])
                 return
         if line.rule == StandingOrderLine.Rule.SUBSTITUTE and line.substitute_id:
             substitute = line.substitute
@@ -134,7 +135,7 @@ class _Planner:
         for shortage in shortages:
             candidate = self.candidates.pop(shortage.offer_id)
             line = candidate.line
-            reason = _("only %(left)s left") % {"left": shortage.remaining.normalize()}
+            reason = _("only %(left)s left") % {"left": display(shortage.remaining)}
             if candidate.substituted:
                 self.skipped[line.pk] = _("%(product)s: not available, and the substitute is short (%(reason)s)") % {
                     "product": line.product.name_nl, "reason": reason}
@@ -151,13 +152,13 @@ class _Planner:
         for line in self.lines:
             candidate = placed.get(line.pk)
             row = {"line_id": line.pk, "product_id": line.product_id, "product": line.product.name_nl,
-                   "requested": str(line.quantity.normalize())}
+                   "requested": plain(line.quantity)}
             if candidate is None:
                 row.update(placed="0", outcome="skipped", reason=self.skipped.get(line.pk, ""))
             else:
                 outcome = ("substituted" if candidate.substituted
                            else "reduced" if candidate.quantity < line.quantity else "placed")
-                row.update(placed=str(candidate.quantity.normalize()), outcome=outcome,
+                row.update(placed=plain(candidate.quantity), outcome=outcome,
                            placed_product_id=candidate.offer.product_id, placed_product=candidate.offer.product.name_nl,
                            reason="; ".join(candidate.notes))
             rows.append(row)

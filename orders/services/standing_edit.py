@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from catalog.pricing import PricingContext
+from coop.numbers import display
 from members.models import BusinessAccount, Membership, Role, Weekday
 from orders.models import StandingOrder, StandingOrderLine, StandingOrderPause
 
@@ -51,10 +52,10 @@ def clean_lines(raw_lines) -> list[dict]:
             raise ValidationError({"lines": _("%(where)s: unknown rule.") % {"where": where}})
         if quantity <= 0 or quantity < product.min_quantity:
             raise ValidationError({"lines": _("%(where)s: order at least %(min)s.")
-                                   % {"where": where, "min": product.min_quantity.normalize()}})
+                                   % {"where": where, "min": display(product.min_quantity)}})
         if quantity % product.order_step != 0:
             raise ValidationError({"lines": _("%(where)s: the quantity must be a multiple of %(step)s.")
-                                   % {"where": where, "step": product.order_step.normalize()}})
+                                   % {"where": where, "step": display(product.order_step)}})
         substitute = None
         if raw.get("substitute"):
             substitute = _product(raw["substitute"], "lines")

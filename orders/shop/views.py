@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors as catalog
+from coop.numbers import display
 from coop.tenancy.access import coop_public
 from orders import selectors
 from orders.cart import parse_quantity
@@ -88,10 +89,6 @@ def _change_cart(request, coop_slug, change):
     return redirect(safe_next(request, "shop_home"))
 
 
-def _plain(quantity):
-    return format(quantity.normalize(), "f")  # 10, not 1E+1
-
-
 def _product_name(offer):
     return catalog.localized(offer.product, "name")
 
@@ -102,7 +99,7 @@ def cart_add(request, coop_slug):
     def add(cart, offer, offer_id, raw):
         quantity = cart.add(offer, parse_quantity(raw or "1"))
         return _("%(product)s: %(quantity)s in your cart.") % {"product": _product_name(offer),
-                                                               "quantity": _plain(quantity)}
+                                                               "quantity": display(quantity)}
 
     return _change_cart(request, coop_slug, add)
 
@@ -119,7 +116,7 @@ def cart_update(request, coop_slug):
         if quantity == 0:
             return _("%(product)s removed from your cart.") % {"product": _product_name(offer)}
         return _("%(product)s: %(quantity)s in your cart.") % {"product": _product_name(offer),
-                                                               "quantity": _plain(quantity)}
+                                                               "quantity": display(quantity)}
 
     return _change_cart(request, coop_slug, update)
 

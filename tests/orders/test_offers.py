@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_scopes import scope
 
 from orders.models import Offer, OrderCycle
@@ -60,3 +61,18 @@ def test_copy_last_week(world_a):
             (world_a.extra["product"].pk, Decimal("50"), Decimal("50"))]
         assert offers_copy_last_week(producer=producer, cycle=nxt) == []  # nothing twice
         assert Offer.objects.filter(cycle=nxt).count() == 1
+
+
+def test_reduce_below_ordered_names_the_quantity_without_exponent_or_trailing_zeros(world_a):
+    offer = world_a.extra["offer"]
+    with scope(coop=world_a.coop):
+        Offer.objects.filter(pk=offer.pk).update(quantity_cap=Decimal("50"), ordered=Decimal("10.000"),
+                                                   remaining=Decimal("40"))
+        with pytest.raises(ValidationError) as excinfo:
+            offer_set_cap(offer_id=offer.pk, quantity_cap="5")
+        assert excinfo.value.message_dict["quantity_cap"] == ["Customers already ordered 10; you cannot offer less."]
+        Offer.objects.filter(pk=offer.pk).update(ordered=Decimal("2.500"), remaining=Decimal("47.5"))
+        with translation.override("nl"), pytest.raises(ValidationError) as excinfo:
+            offer_set_cap(offer_id=offer.pk, quantity_cap="1")
+        (message,) = excinfo.value.message_dict["quantity_cap"]
+        assert "2,5" in message and "2.5" not in message  # a Dutch decimal comma

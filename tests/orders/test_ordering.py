@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope
 
 from catalog.pricing import PricingContext
@@ -79,6 +79,19 @@ def test_shortage_names_the_line_and_saves_nothing(shop):
     assert Offer.objects.get(pk=other_offer.pk).remaining == Decimal("100")  # rolled back
     shop["slot"].refresh_from_db()
     assert shop["slot"].orders_count == 0
+
+
+def test_shortage_message_reads_plain_quantities_in_the_language(shop):
+    """10.000 left reads "10" (Decimal.normalize() wrote "1E+1"); Dutch gets a decimal comma."""
+    with pytest.raises(OfferShortage) as excinfo:
+        place(shop, "11")
+    assert str(excinfo.value) == f"Only 10 left of {shop['product'].name_nl} (you asked 11)."
+    Offer.objects.filter(pk=shop["offer"].pk).update(quantity_cap=Decimal("2.500"), remaining=Decimal("2.500"))
+    with pytest.raises(OfferShortage) as excinfo:
+        place(shop, "3")
+    with translation.override("nl"):
+        message = excinfo.value.message
+    assert "2,5" in message and "2.5" not in message
 
 
 @pytest.mark.parametrize(("quantity", "message"), [("0", "more than zero"), ("1.5", "multiple"), ("abc", "quantity")])
