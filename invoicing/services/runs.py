@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from coop import money
 from coop.services import job_report_progress
 from invoicing.models import BillingRun, BillingSettings, DepositReturnCredit, Invoice
+from logistics.services.closing import PACKING_CRATE_CODE
 from members.models import BusinessAccount, Membership
 from orders.models import Order, OrderLine
 
@@ -35,7 +36,6 @@ from .drafts import DepositReturn, invoice_draft_for_orders
 from .issuing import invoice_issue
 
 MONTHLY = BusinessAccount.InvoicingFrequency.MONTHLY
-PACKING_CRATE_CODE = "veg_crate"  # lent with packed orders but never charged, so never credited on return
 
 
 def billing_settings(coop) -> BillingSettings:
@@ -142,6 +142,7 @@ def _returns_to_credit(planned: PlannedInvoice, until: date) -> tuple[list[Depos
     else:
         customers = [planned.customer_id]
     credited = DepositReturnCredit.objects.values("movement_id")
+    # The packing crate is lent with packed orders but never charged, so never credited on return.
     movements = (DepositMovement.objects.filter(customer_id__in=customers, direction=DepositMovement.Direction.BACK,
                                                 created_at__date__lte=until)
                  .exclude(item__code=PACKING_CRATE_CODE).exclude(pk__in=credited)

@@ -21,6 +21,7 @@ from invoicing.services.runs import (
 )
 from invoicing.tasks_billing import billing_run_task, billing_tick
 from members.models import BusinessAccount
+from tests import factories
 
 from .conftest import delivered_order, make_shop
 
@@ -99,6 +100,12 @@ def test_automatic_consumer_invoices_start_with_orders_delivered_from_the_switch
     assert _orders(invoice) == [after.pk] and before.pk not in _orders(invoice)
 
 
+def _credited_returns(shop) -> list[tuple[Decimal, Decimal]]:
+    """(quantity, net) of the consumer invoices' returned-deposit lines."""
+    return [(li.quantity, li.line_net) for i in _invoices_of(shop, business_account=None) for li in i.lines.all()
+            if li.kind == "deposit" and li.quantity < 0]
+
+
 def test_returned_bottles_are_credited_once_on_the_next_invoice(shop):
     from logistics.services.hub import deposit_record_return
 
@@ -109,10 +116,25 @@ def test_returned_bottles_are_credited_once_on_the_next_invoice(shop):
     delivered_order(shop, [("wortelen", 5, {"unit_net": "2.00"})], delivered_on=TODAY)
     with scope(coop=shop.coop):
         assert len(billing_issue(coop=shop.coop, until=TODAY, monthly=False, dispatch=False).issued) == 2
-        returned = [li for i in _invoices_of(shop, business_account=None) for li in i.lines.all()
-                    if li.kind == "deposit" and li.quantity < 0]
-        assert [(li.quantity, li.line_net) for li in returned] == [(Decimal("-3"), Decimal("-0.60"))]
+        assert _credited_returns(shop) == [(Decimal("-3"), Decimal("-0.60"))]
         assert DepositReturnCredit.objects.count() == 1
+
+
+def test_returned_packing_crates_are_never_credited(shop):
+    """The hub's packing crate is lent with packed orders, never charged: bringing it back credits nothing."""
+    from logistics.services.closing import PACKING_CRATE_CODE
+    from logistics.services.hub import deposit_record_return
+
+    with scope(coop=shop.coop):
+        factories.deposit_item(shop.coop, code=PACKING_CRATE_CODE, value="4.00", kind="crate")
+        billing_settings_update(coop=shop.coop, consumer_invoices="automatic")
+        deposit_record_return(item_code=PACKING_CRATE_CODE, quantity=2, customer=shop.consumer)
+        bottle = deposit_record_return(item_code="fles", quantity=1, customer=shop.consumer)
+    delivered_order(shop, [("wortelen", 5, {"unit_net": "2.00"})], delivered_on=TODAY)
+    with scope(coop=shop.coop):
+        assert len(billing_issue(coop=shop.coop, until=TODAY, monthly=False, dispatch=False).issued) == 1
+        assert _credited_returns(shop) == [(Decimal("-1"), Decimal("-0.20"))]
+        assert list(DepositReturnCredit.objects.values_list("movement_id", flat=True)) == [bottle.pk]
 
 
 def test_the_tick_launches_the_monthly_run_once_on_the_first_working_day(shop, django_capture_on_commit_callbacks,
