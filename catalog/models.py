@@ -5,15 +5,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from coop.media import PublicUpload
 from coop.models import Cooperative
+from coop.versioned import ScopedVersionedManager
 from members.models import BusinessAccount, Producer
 
 from .allergens import Allergen, AllergenStatus
 
-ScopedByCoop = ScopedManager  # one name for "tenant-owned": every model here uses ScopedByCoop(coop="coop")
+# One name for "tenant-owned": every model here uses ScopedByCoop(coop="coop"). Every model here is shown on the
+# catalogue, so their bulk writes bump its version token (catalog/apps.py).
+ScopedByCoop = ScopedVersionedManager
 
 
 class Category(models.Model):

@@ -7,8 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coop import versions
-
 from .allergens import ALLERGEN_CODES, AllergenStatus
 from .models import DepositItem, ProducerPrice, Product, ProductAllergen, ProductDeposit
 
@@ -21,13 +19,9 @@ PRODUCT_FIELDS = {
 
 
 def catalogue_version(coop_id: int) -> str:
-    """Name of the version token of a coop's catalogue as customers see it (coop/versions.py); saves of
-    catalogue rows bump it (catalog/apps.py), bulk updates call catalogue_changed."""
+    """Name of the version token of a coop's catalogue as customers see it (coop/versions.py); every write of
+    catalogue rows bumps it, bulk ones too (catalog/apps.py, coop/versioned.py)."""
     return f"catalogue:{coop_id}"
-
-
-def catalogue_changed(*, coop_id: int) -> None:
-    versions.bump(catalogue_version(coop_id))
 
 
 def _check_product_rules(product: Product) -> None:
@@ -100,7 +94,6 @@ def product_declare_allergens(*, product: Product, answers: dict[str, str]) -> N
         if declared_at != product.allergens_declared_at:
             product.allergens_declared_at = declared_at
             Product.objects.filter(pk=product.pk).update(allergens_declared_at=declared_at)
-            catalogue_changed(coop_id=product.coop_id)
 
 
 def product_set_deposits(*, product: Product, deposits: dict[str, int]) -> None:
@@ -201,7 +194,6 @@ def product_set_photo(*, product: Product, photo) -> Product:
         product.thumbnail = ""
     Product.objects.filter(pk=product.pk).update(photo=product.photo.name or "",
                                                  thumbnail=product.thumbnail.name or "")
-    catalogue_changed(coop_id=product.coop_id)
     storage = product.photo.storage
     gone = old_names - {product.photo.name, product.thumbnail.name}
     if gone:
@@ -214,5 +206,4 @@ def product_set_active(*, product: Product, active: bool) -> Product:
     if product.is_active != active:
         product.is_active = active
         Product.objects.filter(pk=product.pk).update(is_active=active, updated_at=timezone.now())
-        catalogue_changed(coop_id=product.coop_id)
     return product

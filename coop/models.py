@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from . import validators
+from .versioned import VersionedManager
 
 
 class Cooperative(models.Model):
@@ -42,6 +43,8 @@ class Cooperative(models.Model):
     is_listed = models.BooleanField(_("listed on the home page"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VersionedManager()  # bulk writes bump (members/apps.py, catalog/apps.py)
 
     class Meta:
         verbose_name = _("cooperative")

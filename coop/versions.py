@@ -3,8 +3,9 @@ pages (orders/shop/), a request's user, membership and coop (members/request_cac
 
 A token names the state of some data, e.g. `catalogue:<coop id>` (products, prices, margins, producers) or
 `offers:<cycle id>` (a cycle's offers and what is left of them). Whatever changes that data calls `bump`
-(models' save/delete through `bump_on_save`, bulk updates explicitly), which gives the token a new random
-value; a cached rendering stores the tokens it was made from and is used only while they are unchanged.
+(every write of the rows of models registered with coop/versioned.py's `bump_on_save`: saves, deletes, bulk
+updates and creations; raw SQL explicitly), which gives the token a new random value; a cached rendering
+stores the tokens it was made from and is used only while they are unchanged.
 
 `bump` sets a new token at once (readers in the same transaction, e.g. a test, see the change) and again
 when the transaction commits: a reader that rendered the old rows between the first bump and the commit
@@ -19,7 +20,6 @@ import secrets
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +31,23 @@ def key(name: str) -> str:
     return PREFIX + name
 
 
-def _new_token(name: str) -> None:
+def _new_tokens(names: list[str]) -> None:
     try:
-        cache.set(key(name), secrets.token_hex(8), TTL)
+        cache.set_many({key(name): secrets.token_hex(8) for name in names}, TTL)
     except Exception:
-        logger.warning("version %s not bumped: cache unavailable", name, exc_info=True)
+        logger.warning("versions %s not bumped: cache unavailable", ", ".join(names[:10]), exc_info=True)
+
+
+def bump_many(names) -> None:
+    """New tokens for `names`, at once and again when the transaction commits (one round trip each)."""
+    names = sorted(set(names))
+    if names:
+        _new_tokens(names)
+        transaction.on_commit(lambda: _new_tokens(names))
 
 
 def bump(name: str) -> None:
-    _new_token(name)
-    transaction.on_commit(lambda: _new_token(name))
+    bump_many([name])
 
 
 def tokens(names: list[str], found: dict | None = None) -> tuple[str, ...]:
@@ -78,18 +85,3 @@ def cached(cache_key: str, names: list[str], load, ttl: int, *, read_ahead=None)
     except Exception:
         logger.warning("cache unavailable for %s", cache_key, exc_info=True)
     return value
-
-
-def bump_on_save(models, name_of) -> None:
-    """Bump `name_of(instance)` (a name, a list of names, or None) whenever a row of one of `models` is saved or
-    deleted. One call per model and app: a second with the same `name_of` qualname is ignored (dispatch_uid)."""
-
-    def changed(sender, instance, **kwargs):
-        names = name_of(instance)
-        for name in [names] if isinstance(names, str) else names or ():
-            bump(name)
-
-    for model in models:
-        uid = f"versions:{model._meta.label}:{getattr(name_of, '__qualname__', name_of)}"
-        post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
-        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")

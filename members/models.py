@@ -12,9 +12,10 @@ from django_scopes import ScopedManager
 
 from coop.media import PublicUpload
 from coop.models import Cooperative
+from coop.versioned import ScopedVersionedManager, VersionedManager
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager, VersionedManager):  # bulk writes bump (members/apps.py)
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
@@ -87,7 +88,7 @@ class Membership(models.Model):
     # Removing a member keeps the row (orders and invoices point to it) but ends all access.
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
-    objects = ScopedManager(coop="coop")
+    objects = ScopedVersionedManager(coop="coop")  # bulk writes bump (members/apps.py)
 
     class Meta:
         verbose_name = _("membership")
@@ -202,7 +203,7 @@ class Producer(models.Model):
     service_minutes = models.PositiveSmallIntegerField(_("minutes needed at the hub or farm"), default=10)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ScopedManager(coop="coop")
+    objects = ScopedVersionedManager(coop="coop")  # bulk writes bump (catalog/apps.py)
 
     class Meta:
         verbose_name = _("producer")

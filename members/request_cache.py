@@ -4,8 +4,8 @@ Every logged-in request needs the user, every request under /<coop_slug>/ the me
 queries they were about half of what a small page cost. They are kept in Redis with version tokens
 (coop/versions.py): `person:<user id>` is bumped whenever that user or one of their memberships is saved or
 deleted (password, active flag, roles, leaving, business account), `cooperatives` whenever a cooperative is.
-A stale entry is never used: roles and access are as current as the database. Bulk updates of these rows
-must call `person_changed` / `cooperatives_changed` themselves (signals do not see them).
+A stale entry is never used: roles and access are as current as the database; bulk writes of these rows
+bump too (coop/versioned.py).
 
 The entries hold pickled model instances; the key carries a digest of the models' fields, so rows pickled
 before a migration changed them are not read back. A coop page reads both entries and their tokens in one
@@ -32,14 +32,6 @@ _read_ahead: ContextVar = ContextVar("request_cache_read_ahead", default=None)
 
 def person_version(user_id) -> str:
     return f"person:{user_id}"
-
-
-def person_changed(user_id) -> None:
-    versions.bump(person_version(user_id))
-
-
-def cooperatives_changed() -> None:
-    versions.bump(COOPERATIVES)
 
 
 @memoize

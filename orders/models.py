@@ -9,6 +9,7 @@ from django_scopes import ScopedManager
 
 from catalog.models import Product
 from coop.models import Cooperative
+from coop.versioned import ScopedVersionedManager
 from members.models import BusinessAccount, Membership, Producer, Weekday
 
 
@@ -61,7 +62,7 @@ class OrderCycle(models.Model):
     # message delivered again, or the beat scan after a crash) finishes this Job too, so it never stays running.
     close_job = models.ForeignKey("coop.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    objects = ScopedManager(coop="coop")
+    objects = ScopedVersionedManager(coop="coop")  # bulk writes bump (orders/apps.py)
 
     class Meta:
         verbose_name = _("order cycle")
@@ -98,7 +99,7 @@ class Offer(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager(coop="coop")
+    objects = ScopedVersionedManager(coop="coop")  # bulk writes bump (orders/apps.py)
 
     class Meta:
         verbose_name = _("offer")
@@ -271,7 +272,7 @@ class Order(models.Model):
     placed_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ScopedManager(coop="coop")
+    objects = ScopedVersionedManager(coop="coop")  # bulk writes bump (orders/apps.py)
 
     class Meta:
         verbose_name = _("order")

@@ -5,7 +5,6 @@ from datetime import time
 from django_scopes import scopes_disabled
 
 from coop.models import Cooperative
-from members import request_cache
 from members.models import BusinessAccount, Membership, Producer
 
 from .identifiers import fake_enterprise_number, fake_iban
@@ -69,10 +68,7 @@ def seed(region: dict) -> None:
                           "invoice_email": f"keuken{n}@{coop.slug}.example",
                           "payment_terms_days": kitchen.get("payment_terms_days", 30)},
             )
-            kitchen_members = Membership.objects.filter(coop=coop, user__email=kitchen["seed_login"])
-            kitchen_members.update(business_account=account)
-            for user_id in kitchen_members.values_list("user_id", flat=True):  # a bulk update: no signal
-                request_cache.person_changed(user_id)
+            Membership.objects.filter(coop=coop, user__email=kitchen["seed_login"]).update(business_account=account)
     for farm in region.get("shared_farms", []):
         for slug in farm["member_of"]:
             number += 1

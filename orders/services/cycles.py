@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 
 from orders.models import CyclePickupPoint, CycleSchedule, OrderCycle, PickupPoint
 
-from .offers import cycles_changed
-
 BRUSSELS = ZoneInfo("Europe/Brussels")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -100,22 +98,18 @@ def cycle_transition(*, cycle_id: int, to: str, expected: str | None = None) -> 
     current = expected or cycle.status
     if to not in TRANSITIONS.get(current, set()):
         raise ValidationError(_("A cycle cannot go from %(from)s to %(to)s.") % {"from": current, "to": to})
-    moved = bool(OrderCycle.objects.filter(pk=cycle_id, status=current).update(status=to))
-    if moved:  # an update sends no signal: the shop's cached pages learn of it here
-        cycles_changed(coop_id=cycle.coop_id)
-    return moved
+    return bool(OrderCycle.objects.filter(pk=cycle_id, status=current).update(status=to))
 
 
 def cycle_open_due(*, now: datetime | None = None) -> list[int]:
     """Open every draft cycle whose opening time has come (the beat task calls this per coop)."""
     now = now or timezone.now()
     opened = []
-    for cycle_id, coop_id in OrderCycle.objects.filter(status=OrderCycle.Status.DRAFT, opens_at__lte=now,
-                                                       cutoff_at__gt=now).values_list("pk", "coop_id"):
+    for cycle_id in OrderCycle.objects.filter(status=OrderCycle.Status.DRAFT, opens_at__lte=now,
+                                              cutoff_at__gt=now).values_list("pk", flat=True):
         if OrderCycle.objects.filter(pk=cycle_id, status=OrderCycle.Status.DRAFT).update(
                 status=OrderCycle.Status.OPEN):
             opened.append(cycle_id)
-            cycles_changed(coop_id=coop_id)
     return opened
 
 

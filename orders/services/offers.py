@@ -8,7 +8,6 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from catalog.services import parse_price, product_is_sellable
-from coop import versions
 from coop.numbers import display
 from orders.models import Offer, OrderCycle
 
@@ -16,28 +15,20 @@ EDITABLE = (OrderCycle.Status.DRAFT, OrderCycle.Status.OPEN)
 
 
 def offers_version(cycle_id: int) -> str:
-    """Name of the version token of a cycle's offers as the shop shows them (coop/versions.py): saved offers
-    and cycles bump it (orders/apps.py), bulk updates here and reservations (ordering) call offers_changed."""
+    """Name of the version token of a cycle's offers as the shop shows them (coop/versions.py): every write of
+    offers and cycles bumps it, bulk ones too (orders/apps.py, coop/versioned.py)."""
     return f"offers:{cycle_id}"
 
 
-def offers_changed(*, cycle_id: int) -> None:
-    versions.bump(offers_version(cycle_id))
-
-
 def cycles_version(coop_id: int) -> str:
-    """Name of the token of a coop's cycles (which are open, their names and times): saved cycles bump it
-    (orders/apps.py), the state moves by conditional update (services/cycles.py) call cycles_changed."""
+    """Name of the token of a coop's cycles (which are open, their names and times): every write of cycles
+    bumps it, the state moves by conditional update too (orders/apps.py, coop/versioned.py)."""
     return f"cycles:{coop_id}"
-
-
-def cycles_changed(*, coop_id: int) -> None:
-    versions.bump(cycles_version(coop_id))
 
 
 def customer_orders_version(membership_id: int) -> str:
     """Name of the token of a customer's orders (which one is open in a cycle, its lines): every change to an
-    order's lines or state ends with a save of the order (services/ordering.py), which bumps it (orders/apps.py)."""
+    order's lines or state ends with a write of the order (services/ordering.py), which bumps it (orders/apps.py)."""
     return f"customer-orders:{membership_id}"
 
 
@@ -72,7 +63,6 @@ def offer_post(*, cycle: OrderCycle, product, quantity_cap=None, price=None, use
         if not created:
             offer_set_cap(offer_id=offer.pk, quantity_cap=cap)
             Offer.objects.filter(pk=offer.pk).update(price=weekly_price, is_withdrawn=False)
-            offers_changed(cycle_id=offer.cycle_id)
             offer.refresh_from_db()
     return offer
 
@@ -91,9 +81,7 @@ def offer_set_cap(*, offer_id: int, quantity_cap) -> Offer:
             raise ValidationError(_("This offer does not exist."))
         raise ValidationError({"quantity_cap": _("Customers already ordered %(ordered)s; you cannot offer less.")
                                % {"ordered": display(ordered)}})
-    offer = offers.get()
-    offers_changed(cycle_id=offer.cycle_id)
-    return offer
+    return offers.get()
 
 
 def offer_withdraw(*, offer_id: int) -> Offer:

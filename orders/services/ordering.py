@@ -22,7 +22,6 @@ from orders.models import CyclePickupPoint, DeliveryZone, Offer, Order, OrderCyc
 from orders.services.payments import payment_status_for
 
 from .cycles import cycle_accepts_orders
-from .offers import offers_changed
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,10 @@ def _check_line(offer: Offer, quantity: Decimal) -> None:
         raise ValidationError(_("Quantities have at most three decimals."))
 
 
-def _change_reservations(cycle_id: int, deltas: dict[int, Decimal], names: dict[int, str]) -> None:
-    """Apply quantity changes per offer in primary-key order; positive deltas only if enough remains."""
+def _change_reservations(deltas: dict[int, Decimal], names: dict[int, str]) -> None:
+    """Apply quantity changes per offer in primary-key order; positive deltas only if enough remains. What is left
+    is shown by the shop: each update of it bumps the cycle's offers token (coop/versioned.py)."""
     shortages = []
-    remaining_changed = 0
     for offer_id in sorted(deltas):
         delta = deltas[offer_id]
         if delta == 0:
@@ -118,18 +117,15 @@ def _change_reservations(cycle_id: int, deltas: dict[int, Decimal], names: dict[
         if delta > 0:
             done = limited.filter(remaining__gte=delta).update(remaining=F("remaining") - delta,
                                                                ordered=F("ordered") + delta)
-            remaining_changed += done
             done = done or unlimited.update(ordered=F("ordered") + delta)
             if not done:
                 left = Offer.objects.filter(pk=offer_id).values_list("remaining", flat=True).first()
                 shortages.append(Shortage(offer_id, names[offer_id], delta, left or Decimal("0")))
         else:
-            remaining_changed += limited.update(remaining=F("remaining") - delta, ordered=F("ordered") + delta)
+            limited.update(remaining=F("remaining") - delta, ordered=F("ordered") + delta)
             unlimited.update(ordered=F("ordered") + delta)
     if shortages:
         raise OfferShortage(shortages)
-    if remaining_changed:  # the shop shows what is left (cached listing)
-        offers_changed(cycle_id=cycle_id)
 
 
 def _claim_pickup_slot(cycle: OrderCycle, pickup_id: int) -> CyclePickupPoint:
@@ -237,7 +233,7 @@ def order_place(*, customer, cycle_id: int, lines, destination: Destination,
         offers = _load_offers(cycle, quantities)
         for offer_id, quantity in quantities.items():
             _check_line(offers[offer_id], quantity)
-        _change_reservations(cycle.pk, quantities, {i: o.product.name_nl for i, o in offers.items()})
+        _change_reservations(quantities, {i: o.product.name_nl for i, o in offers.items()})
 
         order = Order(coop=cycle.coop, cycle=cycle, customer=customer, business_account=customer.business_account,
                       fulfilment=destination.fulfilment, payment_method=payment_method, note=note[:300],
@@ -308,7 +304,7 @@ def order_change_lines(*, order_id: int, lines, customer=None) -> Order:
                 _check_line(offers[offer_id], quantity)
         deltas = {i: quantities.get(i, Decimal("0")) - current.get(i, Decimal("0"))
                   for i in set(quantities) | set(current)}
-        _change_reservations(order.cycle_id, deltas, {i: o.product.name_nl for i, o in offers.items()})
+        _change_reservations(deltas, {i: o.product.name_nl for i, o in offers.items()})
         _build_lines(order, offers, quantities)
         order_recalculate(order)
         _check_minimum(order)
@@ -325,7 +321,7 @@ def order_cancel(*, order_id: int, customer=None) -> Order:
 
 def _release_order(order: Order) -> None:
     current = dict(OrderLine.objects.filter(order=order).values_list("offer_id", "quantity"))
-    _change_reservations(order.cycle_id, {i: -q for i, q in current.items()}, {})
+    _change_reservations({i: -q for i, q in current.items()}, {})
     _release_pickup_slot(order.pickup_id)
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status", "updated_at"])

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from coop import versions
+from coop.models import Cooperative
 from members import request_cache
 from members.models import Membership, User
 from tests import factories
@@ -48,10 +49,12 @@ def test_roles_given_or_taken_apply_on_the_next_request(client, member):
     member.roles = ["consumer"]
     member.save()
     assert client.get(members_page).status_code == 404
-    with scopes_disabled():  # a bulk update sends no signal: its writer bumps the person
+    with scopes_disabled():  # a bulk update sends no signal: the queryset bumps the person (coop/versioned.py)
         Membership.objects.filter(pk=member.pk).update(roles=["admin"])
-    request_cache.person_changed(member.user_id)
     assert client.get(members_page).status_code == 200
+    with scopes_disabled():
+        Membership.objects.bulk_update([Membership(pk=member.pk, roles=["consumer"])], ["roles"])
+    assert client.get(members_page).status_code == 404
 
 
 def test_a_member_who_left_loses_access_on_the_next_request(client, member):
@@ -82,6 +85,24 @@ def test_a_deactivated_user_or_a_new_password_ends_the_session(client, member):
     assert member.user.email in client.get(home).content.decode()
     user.set_password("een-nieuw-wachtwoord")
     user.save()  # e.g. changed on another device: this session's password hash no longer matches
+    assert member.user.email not in client.get(home).content.decode()
+
+
+def test_bulk_writes_of_users_memberships_and_coops_apply_on_the_next_request(client, member):
+    """No signal, no manual bump: the querysets of the watched models bump (coop/versioned.py)."""
+    home, members_page = _url(member, "coop_home"), _url(member, "member_list")
+    client.force_login(member.user)
+    assert client.get(members_page).status_code == 404
+    with scopes_disabled():  # the membership moves to another person: both are bumped
+        Membership.objects.filter(pk=member.pk).update(user=factories.UserFactory())
+    assert client.get(members_page).status_code == 404  # not a member any more
+    with scopes_disabled():
+        Membership.objects.filter(pk=member.pk).update(user=member.user)
+        Membership.objects.filter(coop=member.coop, user=member.user).update(roles=["admin"])
+    assert client.get(members_page).status_code == 200
+    Cooperative.objects.filter(pk=member.coop_id).update(name="Bulk hernoemd")
+    assert "Bulk hernoemd" in client.get(home).content.decode()
+    User.objects.filter(pk=member.user_id).update(is_active=False)
     assert member.user.email not in client.get(home).content.decode()
 
 
