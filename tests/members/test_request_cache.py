@@ -146,3 +146,24 @@ def test_pages_work_and_roles_hold_when_the_cache_is_down(client, member, monkey
     member.roles = ["fixer"]
     member.save()  # the bump fails too (logged); nothing stale can be read while the cache is down
     assert client.get(members_page).status_code == 200
+
+
+def test_deleting_a_business_account_retires_the_context_of_its_people(member):
+    """Django empties Membership.business_account with an UPDATE that sends no signal: members/apps.py bumps."""
+    with scopes_disabled():
+        account = factories.BusinessAccountFactory(coop=member.coop)
+        Membership.objects.filter(pk=member.pk).update(business_account=account)
+    loads = []
+
+    def load():
+        loads.append(1)
+        with scopes_disabled():
+            return Membership.objects.get(pk=member.pk), member.coop
+
+    def account_id():
+        return request_cache.coop_access(member.user_id, member.coop.slug, load)[0].business_account_id
+
+    assert account_id() == account.pk and account_id() == account.pk and len(loads) == 1
+    with scopes_disabled():
+        account.delete()
+    assert account_id() is None and len(loads) == 2
