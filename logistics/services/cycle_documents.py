@@ -7,7 +7,8 @@ again (Redis: the visibility timeout, an hour). The every-minute beat scan finds
 (cycles_with_stuck_documents) and queues their documents again (documents_claim).
 
 A document is never queued twice for the same reason: the claim stamps requested_at, so the next scan waits
-another REQUEUE_AFTER. One being rendered right now is left alone: the render holds its row locked
+another REQUEUE_AFTER, and a cycle whose documents are still being rendered (one ready within REQUEUE_AFTER)
+is left to drain first. One being rendered right now is left alone: the render holds its row locked
 (logistics/documents.py), and the claim skips locked rows. A render that runs twice anyway finds the
 document ready and does nothing; (cycle, kind, subject) is unique, so no document exists twice.
 
@@ -29,8 +30,8 @@ from coop.tenancy.tasks import enqueue_on_commit
 from logistics.models import CycleDocument
 from orders.models import OrderCycle
 
-# Longer than the documents queue of one big cut-off takes to drain (5,217 PDFs in 439 s with two workers,
-# docs/benchmarks.md), so a document still waiting its turn is not queued twice.
+# Longer than the documents queue of one big cut-off usually takes to drain (5,217 PDFs in 439 s with two idle
+# workers, 734 s on a busy machine: docs/benchmarks.md); a cycle still draining is not scanned at all.
 REQUEUE_AFTER = timedelta(minutes=15)
 # Packing lists and purchase orders matter until the goods are delivered, a few days after the cut-off.
 LOOK_BACK = timedelta(days=3)
@@ -42,14 +43,19 @@ def _stale(now: datetime) -> Q:
 
 
 def cycles_with_stuck_documents(*, now: datetime | None = None) -> list[int]:
-    """Cycles closed in the last LOOK_BACK with a document pending for longer than REQUEUE_AFTER.
+    """Cycles closed in the last LOOK_BACK with a document pending for longer than REQUEUE_AFTER, and none of
+    their documents rendered within REQUEUE_AFTER: while the workers are still getting through a cycle's
+    documents (a big cut-off on a slow or busy machine can take longer than REQUEUE_AFTER), the ones waiting
+    their turn are not stuck, and queueing them again would spend their attempts until they are FAILED
+    without ever having been tried. Once the rendering has gone quiet, whatever is still pending is queued.
 
     One query over the cycles; the EXISTS reads the partial index of pending documents only.
     """
     now = now or timezone.now()
     stuck = CycleDocument.objects.filter(_stale(now), cycle=OuterRef("pk"))
+    draining = CycleDocument.objects.filter(cycle=OuterRef("pk"), generated_at__gte=now - REQUEUE_AFTER)
     return list(OrderCycle.objects.filter(closed_at__gte=now - LOOK_BACK).filter(Exists(stuck))
-                .order_by().values_list("pk", flat=True))
+                .exclude(Exists(draining)).order_by().values_list("pk", flat=True))
 
 
 def max_attempts() -> int:

@@ -116,6 +116,10 @@ def test_the_scan_queues_again_the_documents_of_a_close_whose_worker_died(world_
         CycleDocument.objects.filter(cycle=cycle).update(requested_at=now - REQUEUE_AFTER - timedelta(minutes=1))
         with django_capture_on_commit_callbacks(execute=True):
             close_due.apply(args=(world_a.coop.pk,)).get()
+        assert queued == []  # one was rendered just now: the others may be waiting their turn in the queue
+        CycleDocument.objects.filter(pk=hub.pk).update(generated_at=now - REQUEUE_AFTER - timedelta(minutes=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            close_due.apply(args=(world_a.coop.pk,)).get()
         pending = set(CycleDocument.objects.filter(cycle=cycle, status="pending").values_list("pk", flat=True))
         assert len(pending) == 5 and sorted(queued) == sorted(pending)  # the ready one is not queued
         with django_capture_on_commit_callbacks(execute=True):
@@ -127,6 +131,25 @@ def test_the_scan_queues_again_the_documents_of_a_close_whose_worker_died(world_
         assert not CycleDocument.objects.filter(cycle=cycle).exclude(status="ready").exists()
         assert sorted(CycleDocument.objects.filter(cycle=cycle).values_list("kind", "subject")) == documents_before
         assert cycle.pk not in cycles_with_stuck_documents(now=later)
+
+
+def test_documents_waiting_behind_a_long_queue_are_not_queued_again_and_never_fail_untried(world_a):
+    """A big cut-off on a busy machine: the workers render for longer than REQUEUE_AFTER. While documents of the
+    cycle keep getting ready, the ones still waiting are not queued again (each queueing counts as an attempt,
+    and after the last one a document is FAILED); once the rendering goes quiet, they are."""
+    with scope(coop=world_a.coop):
+        cycle = _closed_without_renders(world_a)
+        documents = list(CycleDocument.objects.filter(cycle=cycle).order_by("pk"))
+        start = timezone.now()
+        CycleDocument.objects.filter(cycle=cycle).update(requested_at=start)
+        assert len(documents) >= 6
+        for minutes in range(1, 61):  # four times REQUEUE_AFTER
+            now = start + timedelta(minutes=minutes)
+            if minutes % 10 == 0 and minutes <= 50:  # one more document is ready every ten minutes
+                CycleDocument.objects.filter(pk=documents.pop().pk).update(status="ready", generated_at=now)
+            assert cycle.pk not in cycles_with_stuck_documents(now=now), minutes
+        quiet = start + timedelta(minutes=50) + REQUEUE_AFTER + timedelta(minutes=1)
+        assert cycle.pk in cycles_with_stuck_documents(now=quiet)
 
 
 @pytest.mark.django_db(transaction=True)

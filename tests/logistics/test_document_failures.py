@@ -60,9 +60,10 @@ def _render(world, document_ids) -> list[str]:
 
 
 def _scan(world, cycle_id, capture) -> None:
-    """The every-minute scan, REQUEUE_AFTER after the last renders were queued."""
-    CycleDocument.objects.filter(cycle_id=cycle_id, status="pending").update(
-        requested_at=timezone.now() - REQUEUE_AFTER - timedelta(minutes=1))
+    """The every-minute scan, REQUEUE_AFTER after the last renders were queued or finished."""
+    earlier = timezone.now() - REQUEUE_AFTER - timedelta(minutes=1)
+    CycleDocument.objects.filter(cycle_id=cycle_id, status="pending").update(requested_at=earlier)
+    CycleDocument.objects.filter(cycle_id=cycle_id, generated_at__isnull=False).update(generated_at=earlier)
     with capture(execute=True):
         close_due.apply(args=(world.coop.pk,)).get()
 
