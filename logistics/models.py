@@ -210,5 +210,6 @@ class DepositMovement(models.Model):
         return f"{self.direction} {self.quantity} x {self.item}"
 
 
+from .models_changes import *  # noqa: E402, F403  (what drivers are told when a published plan changes)
 from .models_planning import *  # noqa: E402, F403  (rounds: vehicles, drivers, planning runs)
 from .models_sheets import *  # noqa: E402, F403  (route sheet PDFs of the driver's day)

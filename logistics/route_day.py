@@ -12,12 +12,13 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 
 from catalog.models import DepositItem
 from catalog.selectors import localized
 
-from .models import DepositMovement, Hub, PlanningRun, Route, Stop
+from .models import DepositMovement, Hub, PlanningRun, Route, RouteChange, Stop
 
 STORAGE_FIRST = ("frozen", "chilled", "ambient")  # cooled goods first: loaded last, handed over first
 COOLED = {"frozen", "chilled"}
@@ -32,14 +33,34 @@ def navigation_url(latitude, longitude, label: str = "") -> str:
     return f"geo:{where}?q={where}" + (f"({quote(label, safe='')})" if label else "")
 
 
+def _newest_published():
+    """The newest published plan of the row's cycle (an older published plan of the same cycle was replaced, not
+    added to)."""
+    return Subquery(PlanningRun.objects.filter(cycle=OuterRef("run__cycle"), published_at__isnull=False)
+                    .exclude(status=PlanningRun.Status.FAILED).order_by("-published_at", "-pk").values("pk")[:1])
+
+
 def _own_routes(membership):
-    """The member's own routes of the newest published plan of each cycle (an older published plan of the same
-    cycle was replaced, not added to)."""
-    newest = (PlanningRun.objects.filter(cycle=OuterRef("run__cycle"), published_at__isnull=False)
-              .exclude(status=PlanningRun.Status.FAILED).order_by("-published_at", "-pk").values("pk")[:1])
+    """The member's own routes of the newest published plan of each cycle."""
     return (Route.objects.select_related("vehicle", "run__cycle", "driver__user")
-            .filter(driver=membership, run__published_at__isnull=False, run_id=Subquery(newest))
+            .filter(driver=membership, run__published_at__isnull=False, run_id=_newest_published())
             .exclude(run__status=PlanningRun.Status.FAILED))
+
+
+def route_changes_unseen(membership, day: date) -> list[RouteChange]:
+    """What the fixer changed in the member's routes since they last looked (services/route_changes.py), newest
+    plan only: on `day` and on the days to come (a cancelled day is no longer among the days to switch to).
+    `cancelled`: nothing left to drive that day."""
+    if membership is None:
+        return []
+    stops = Stop.objects.filter(route__run=OuterRef("run"), route__driver=OuterRef("driver"),
+                                route__day=OuterRef("day"))
+    changes = (RouteChange.objects.filter(Q(day=day) | Q(day__gte=timezone.localdate()), driver=membership,
+                                          seen_revision__lt=F("revision"), run_id=_newest_published())
+               .annotate(has_stops=Exists(stops)).order_by("day", "changed_at", "pk"))
+    for change in changes:
+        change.cancelled = not change.has_stops
+    return list(changes)
 
 
 def visible_routes(membership):

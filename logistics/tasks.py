@@ -93,5 +93,5 @@ def notify_order_changed(coop_id: int, order_id: int) -> str:
     return order_changed_email(order_id=order_id)
 
 
-from .tasks_planning import notify_planning_run, plan_run  # noqa: E402, F401 (rounds; found by autodiscovery)
+from .tasks_planning import notify_planning_run, notify_route_change, plan_run  # noqa: E402, F401 (rounds; found by autodiscovery)
 from .tasks_sheets import render_route_sheet, render_route_sheets_of_run  # noqa: E402, F401 (driver's route sheets)

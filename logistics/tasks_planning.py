@@ -25,3 +25,12 @@ def notify_planning_run(coop_id: int, planning_run_id: int) -> dict:
     from .services.planning_notify import planning_run_notify
 
     return planning_run_notify(run_id=planning_run_id)
+
+
+@shared_task(base=CoopTask, name="logistics.notify_route_change", autoretry_for=(OSError, SMTPException),
+             retry_backoff=True, max_retries=5)
+def notify_route_change(coop_id: int, route_change_id: int, revision: int) -> str:
+    """Queued with a countdown after each edit of a published plan: only the newest revision mails, once."""
+    from .services.route_changes import route_change_notify
+
+    return route_change_notify(change_id=route_change_id, revision=revision)

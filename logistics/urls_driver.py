@@ -10,4 +10,5 @@ urlpatterns = [
     path("routes/<int:route_id>/", driver.driver_route, name="driver_route"),
     path("routes/<int:route_id>/sheet/", driver.driver_route_sheet, name="driver_route_sheet"),
     path("stops/<int:stop_id>/events/", driver.driver_stop_event, name="driver_stop_event"),
+    path("changes/<int:change_id>/seen/", driver.driver_route_change_seen, name="driver_route_change_seen"),
 ]

@@ -7,7 +7,8 @@ published run keeps what is pinned: a pinned route stays exactly as it is (its v
 of the solve), pinned stops and stops already visited keep their vehicle and order (the engine's
 `LockedSequence`), everything else is planned again. Pins the cycle no longer allows (the vehicle lost its shift,
 the order was cancelled, the pinned order became impossible) are released with a warning on the run first
-(planning_pins.py). Stops are updated by task key, so their ids (on drivers' phones) and events survive.
+(planning_pins.py). Stops are updated by task key, so their ids (on drivers' phones) and events survive. The
+drivers of a published plan whose day changed are told (route_changes.py).
 
 Edits (moving and pinning) are in planning_edits.py, what drivers record in stop_events.py, and the figures
 (km saved, CO2, fill rate) in impact.py. The instance is built in planning_instance.py, stored by
@@ -43,6 +44,7 @@ from .planning_instance import (  # noqa: F401
 from .planning_pins import drivers_release, drivers_warnings, pins_check, pins_release
 from .planning_store import PlanCheck, plan_check, plan_store, travel_matrix
 from .planning_warnings import run_warnings
+from .route_changes import driver_days, route_changes_record
 from .stop_events import stop_event_record  # noqa: F401
 
 logger = logging.getLogger(__name__)
@@ -185,6 +187,7 @@ def planning_run_execute(*, run_id: int, progress=None, solution_limit: int | No
             run = PlanningRun.objects.select_for_update().get(pk=run_id)
             if run.status != PlanningRun.Status.RUNNING:
                 return run
+            before = driver_days(run)  # what the drivers of a published plan were told (route_changes.py)
             pins_release(run, pins)
             stale = drivers_release(run)
             plan_store(run, full, full_instance, matrix, routes, unassigned, untouched=pins.untouched)
@@ -195,10 +198,11 @@ def planning_run_execute(*, run_id: int, progress=None, solution_limit: int | No
             run.planned_at, run.message = timezone.now(), ""
             run.save(update_fields=["status", "solver_status", "solve_seconds", "baseline_km", "baseline",
                                     "planned_at", "message", "warnings"])
-            if stale and run.published_at:
+            fresh = route_changes_record(run, before)  # drivers whose day changed get a notice
+            if (stale or fresh) and run.published_at:
                 from logistics.tasks_planning import notify_planning_run
 
-                enqueue_on_commit(notify_planning_run, run.coop_id, run.pk)  # the new drivers are told
+                enqueue_on_commit(notify_planning_run, run.coop_id, run.pk)  # drivers with a new route are told
     except Exception as error:
         # Nothing of the new plan was written (the transaction rolled back): the stored plan stays.
         _fail(run, _("Planning failed: %(error)s") % {"error": error})

@@ -4,7 +4,8 @@ yet (its route is made on the spot), pin stops and routes.
 A move re-times the routes it touches at once (no solve) and stores the new km, hours, cost, load and any
 warning (late for a window, too much on board, a cooled stop on a plain van), so the planning page can show
 them immediately. A collection moves together with its unloading at the hub. Stops already visited and pinned
-routes do not move.
+routes do not move. On a published plan every driver whose day changed is told, once the fixer stops editing
+for a moment (route_changes.py).
 
 A stop moved by hand is pinned where it was put (any move, onto a used vehicle or one brought into use): the
 move is the fixer's decision, and re-optimising must keep it until the fixer unpins it. What the solve cannot
@@ -26,6 +27,7 @@ from logistics.models import PlanningRun, Route, Stop, Vehicle
 
 from .planning_instance import PlanningInput, PlanVehicle, build_instance, planning_input_for_cycle
 from .planning_store import _driver_picker, _unassign, route_refresh, run_totals, travel_matrix
+from .route_changes import driver_days, route_changes_record
 
 EDITABLE = (PlanningRun.Status.READY, PlanningRun.Status.PUBLISHED)
 
@@ -53,6 +55,7 @@ def stop_move(*, stop_id: int, route_id: int | None = None, position: int | None
     unpinned. A route left without stops is removed."""
     with transaction.atomic():
         run = _lock_run(Stop.objects.values_list("run_id", flat=True).get(pk=stop_id))
+        before = driver_days(run)  # a published plan: its drivers are told what changes (route_changes.py)
         stop = Stop.objects.select_related("route").get(pk=stop_id)
         data, shift = None, None
         if vehicle_id is not None:
@@ -98,6 +101,7 @@ def stop_move(*, stop_id: int, route_id: int | None = None, position: int | None
             _place(stop, drop, target, position)
             touched.add(target)
         _refresh(run, _drop_empty(touched), data)
+        route_changes_record(run, before)
     stop.refresh_from_db()
     return stop
 

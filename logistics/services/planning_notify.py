@@ -21,19 +21,30 @@ def _time(moment) -> str:
     return formats.time_format(timezone.localtime(moment), "H:i")
 
 
+def driver_url(coop, day=None) -> str:
+    """The driver's page, on `day` when given."""
+    url = f"{settings.SITE_URL.rstrip('/')}/{coop.slug}/driver/"
+    return f"{url}?day={day:%Y-%m-%d}" if day else url
+
+
+def route_lines(route: Route, stops: list[Stop]) -> list[str]:
+    """A route in a driver's e-mail: when to leave with what, then the stops in order (in the active language)."""
+    lines = [_("Leave at %(time)s with the %(vehicle)s, back around %(back)s (%(km)s km).") % {
+        "time": _time(route.start_at), "vehicle": route.vehicle.name, "back": _time(route.end_at),
+        "km": route.km}, ""]
+    for stop in stops:
+        lines.append(f"{stop.sequence}. {_time(stop.eta_from)}-{_time(stop.eta_to)}  {stop.name}  {stop.address}")
+    return lines
+
+
 def _route_email(route: Route) -> bool:
     user = route.driver.user
     stops = list(Stop.objects.filter(route=route).order_by("sequence"))
     with translation.override(user.language or route.coop.default_language):
         subject = _("Your route on %(day)s: %(count)d stops") % {
             "day": formats.date_format(route.day, "l j F"), "count": len(stops)}
-        lines = [_("Leave at %(time)s with the %(vehicle)s, back around %(back)s (%(km)s km).") % {
-            "time": _time(route.start_at), "vehicle": route.vehicle.name, "back": _time(route.end_at),
-            "km": route.km}, ""]
-        for stop in stops:
-            lines.append(f"{stop.sequence}. {_time(stop.eta_from)}-{_time(stop.eta_to)}  {stop.name}  {stop.address}")
-        url = f"{settings.SITE_URL.rstrip('/')}/{route.coop.slug}/driver/"
-        lines += ["", _("Your route on your phone: %(url)s") % {"url": url}]
+        lines = route_lines(route, stops)
+        lines += ["", _("Your route on your phone: %(url)s") % {"url": driver_url(route.coop)}]
     send_mail(subject, "\n".join(lines), None, [user.email])
     return True
 

@@ -4,7 +4,8 @@ stop, buttons for arrived / done / problem and a proof-of-delivery form; the rou
 Every form works as a plain POST. static/js/driver.js takes the same forms over when it can: it queues each
 update on the phone and sends it here (Accept: application/json) when there is a network, so nothing is lost
 when the connection drops and nothing is applied twice (the client id). A driver sees only their own routes;
-another driver's route, stop or sheet answers 404 like a missing one.
+another driver's route, stop or sheet answers 404 like a missing one. What the fixer changed in the driver's
+published routes since (services/route_changes.py) shows as a note until the driver marks it seen.
 """
 
 from datetime import date
@@ -24,9 +25,10 @@ from coop.tenancy.access import coop_public, require_roles
 from members.models import MANAGER_ROLES, Role
 
 from ..forms_driver import StopEventForm, new_client_id
-from ..models import RouteSheet, Stop, StopEvent
-from ..route_day import driver_day_links, driver_routes, route_day, visible_routes
+from ..models import RouteChange, RouteSheet, Stop, StopEvent
+from ..route_day import driver_day_links, driver_routes, route_changes_unseen, route_day, visible_routes
 from ..route_sketch import route_day_sketch
+from ..services.route_changes import route_change_seen
 from ..services.route_sheets import route_sheet_current, route_sheet_request
 from ..services.stop_events import stop_event_record, stop_visible_to
 
@@ -61,9 +63,12 @@ def _render_day(request, *, routes, day: date | None, single_route=None, bound_s
                 back: str = "", status=200):
     membership = request.membership
     previous_day, next_day = driver_day_links(membership, day) if day else (None, None)
+    # the driver's own notes only: a manager looking over a driver's shoulder does not mark them seen
+    own_day = day or (single_route.day if single_route and single_route.driver_id == membership.pk else None)
     context = {
         "day": day, "today": timezone.localdate(), "previous_day": previous_day, "next_day": next_day,
         "blocks": _route_blocks(routes, bound_stop_id, bound), "single_route": single_route,
+        "changes": route_changes_unseen(membership, own_day) if own_day else [],
         "back": back or request.get_full_path(), "rendered_at": int(timezone.now().timestamp()),
         "problem_choices": StopEvent.Problem.choices,
         "quick_buttons": [("arrived", _("Arrived")), ("done", _("Done")), ("problem", _("Problem"))],
@@ -116,12 +121,29 @@ def driver_route(request, coop_slug, route_id):
     return _render_day(request, routes=[route], day=None, single_route=route)
 
 
-def _next_url(request, stop: Stop) -> str:
+def _back_to(request, day: date) -> str:
+    """The driver's page the form came from (`next`), else their day."""
     target = request.POST.get("next", "")
     prefix = f"/{request.coop.slug}/driver/"
     if not (target.startswith(prefix) and url_has_allowed_host_and_scheme(target, {request.get_host()})):
-        target = reverse("driver_today", kwargs={"coop_slug": request.coop.slug}) + f"?day={stop.route.day}"
-    return f"{target.split('#', 1)[0]}#stop-{stop.pk}"
+        target = reverse("driver_today", kwargs={"coop_slug": request.coop.slug}) + f"?day={day}"
+    return target.split("#", 1)[0]
+
+
+def _next_url(request, stop: Stop) -> str:
+    return f"{_back_to(request, stop.route.day)}#stop-{stop.pk}"
+
+
+@driver_page
+@require_POST
+def driver_route_change_seen(request, coop_slug, change_id):
+    """The driver marks the note of a change to their day seen (up to the revision the page showed)."""
+    try:
+        change = route_change_seen(change_id=change_id, membership=request.membership,
+                                   revision=int(request.POST.get("revision", "0")))
+    except (RouteChange.DoesNotExist, ValueError):
+        raise Http404(_("Not found.")) from None
+    return redirect(_back_to(request, change.day))
 
 
 def _json_errors(form) -> str:

@@ -2,7 +2,8 @@
 "arrived", then give proof of delivery (name, a signature drawn on the screen, crates returned); the second stop
 is done while the network is gone: the update waits on the phone ("1 update waiting"), nothing reaches the
 server, and once the network is back it is sent by itself and recorded exactly once. Screenshots go to
-test-artifacts/.
+test-artifacts/. When the fixer changes the published plan, the driver's page says so until the driver marks
+it seen.
 
 While offline the driver also reloads the page: the service worker serves the copy of the last visit, and the
 waiting update (kept in IndexedDB) and the stop already done are still shown as such. Trying to log out then,
@@ -18,6 +19,7 @@ from PIL import Image
 
 from logistics.models import DepositMovement, Stop, StopEvent
 from logistics.services import planning
+from logistics.tasks_planning import notify_route_change
 from tests import factories
 from tests.e2e.support import PHONE, artifact, login
 from tests.logistics.planning_setup import published_week
@@ -137,3 +139,23 @@ def test_driver_completes_two_stops_one_of_them_offline(chromium, morning):
         assert (event.kind, event.receiver_name, event.recorded_by_id) == ("done", "Els", driver.pk)
         assert event.photo.name and event.recorded_at < event.received_at
         assert {s.status for s in Stop.objects.filter(pk__in=[first.pk, second.pk])} == {Stop.Status.DONE}
+
+
+def test_driver_sees_that_the_fixer_changed_the_route_and_marks_it_seen(chromium, morning, monkeypatch):
+    monkeypatch.setattr(notify_route_change, "apply_async", lambda *args, **kwargs: None)  # no worker: no e-mail
+    coop, route, (first, second) = morning["coop"], morning["route"], morning["stops"]
+    day_url = f"/{coop.slug}/driver/?day={route.day:%Y-%m-%d}"
+    with chromium(viewport=PHONE, has_touch=True) as page:
+        login(page, route.driver.user, day_url)
+        assert page.locator(".route-change").count() == 0
+        with scope(coop=coop):
+            planning.stop_move(stop_id=second.pk, route_id=None)  # the fixer leaves the second stop out
+        page.reload()
+        note = page.locator(".route-change")
+        assert note.count() == 1 and note.is_visible() and page.locator(".route-change.cancelled").count() == 0
+        assert page.locator(f"#stop-{second.pk}").count() == 0 and page.locator(f"#stop-{first.pk}").count() == 1
+        page.screenshot(path=artifact("driver-day-changed-phone.png"), full_page=True)
+        with page.expect_navigation():
+            note.locator("button[type=submit]").click()
+        assert page.url.endswith(day_url)
+        assert page.locator(".route-change").count() == 0 and page.locator(f"#stop-{first.pk}").count() == 1

@@ -17,7 +17,7 @@ from planning_setup import closed_week, plan
 from rest_framework.test import APIClient
 
 from coop.models import Job
-from logistics.models import DriverProfile, PlanningRun, PurchaseOrder, Route, Stop
+from logistics.models import DriverProfile, PlanningRun, PurchaseOrder, Route, RouteChange, Stop
 from logistics.routing.model import Solution
 from logistics.services import planning
 from logistics.services.hub import purchase_order_respond
@@ -289,7 +289,9 @@ def test_a_route_whose_driver_stopped_driving_gets_a_free_driver_and_the_new_one
         planning.planning_run_reoptimise(run_id=run.pk, time_budget=2)
         with django_capture_on_commit_callbacks() as callbacks:
             run = planning.planning_run_execute(run_id=run.pk, solution_limit=60)
-        assert len(callbacks) == 1  # the e-mails, for whoever was not told yet
+        # the e-mails for whoever was not told yet, and the former driver's notice that the route is not theirs
+        assert len(callbacks) == 2
+        assert RouteChange.objects.get(run=run).driver == gone
         evening = on(run, "deliver:home:").route
         assert evening.driver == stand_in and evening.notified_at is None
         name = gone.user.get_full_name() or gone.user.email
