@@ -210,6 +210,22 @@ URL_KWARG_FILLERS.update({
 })
 
 
+def build_route_change(world) -> None:
+    """The world's published route changed after publishing: a note its driver (the admin) has not seen."""
+    from django.utils import timezone
+
+    from logistics.models import RouteChange
+
+    route = world.extra["route"]
+    change = RouteChange.objects.create(coop=world.coop, run=route.run, driver=route.driver, day=route.day,
+                                        revision=1, changed_at=timezone.now())
+    world.extra.update(route_change=change)
+
+
+WORLD_BUILDERS.append(build_route_change)
+URL_KWARG_FILLERS["change_id"] = lambda w: w.extra["route_change"].pk
+
+
 def build_stop_event(world) -> None:
     """Proof of delivery at the world's stop: a receiver's name, a signature and a photo only this coop may see."""
     from django.core.files.base import ContentFile
