@@ -1,5 +1,6 @@
 """Reads for the fixer's planning pages: a run's routes with their stops and load bars, the unassigned stops, the
-map data (rendered into the page as JSON, so the map needs no second request) and the drivers' progress.
+map data (rendered into the page as JSON, so the map needs no second request), the drivers' progress and, for a
+published plan the fixer changed, whether each driver has been told about the change or has seen it.
 
 A fixed number of queries per page, whatever the number of routes and stops.
 """
@@ -11,11 +12,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Product
 
-from ..models import Hub, PlanningRun, Route, Stop, StopEvent, Vehicle
+from ..models import Hub, PlanningRun, Route, RouteChange, Stop, StopEvent, Vehicle
 from ..services.planning_edits import EDITABLE
 from ..services.planning_instance import vehicle_shifts
 
@@ -29,6 +31,27 @@ def _point(latitude, longitude) -> list[float] | None:
     if latitude is None or longitude is None:
         return None
     return [float(latitude), float(longitude)]
+
+
+def _member_name(membership) -> str:
+    user = membership.user
+    return user.get_full_name() or user.email
+
+
+def change_status(change: RouteChange, *, cancelled: bool = False) -> str:
+    """Where the driver is with the newest change of their day (services/route_changes.py): not mailed yet (the
+    debounced e-mail waits for the fixer to stop editing), mailed, or seen on their phone. A revision marked
+    mailed without an e-mail after it (mailed_at before changed_at) was left to a newer plan's own e-mails.
+    `cancelled`: the words that follow "Route of … cancelled:"."""
+    if change.seen_revision >= change.revision:
+        return _("seen by the driver") if cancelled else _("Driver has seen the change")
+    if change.mailed_revision < change.revision:
+        return _("not yet sent to the driver") if cancelled else _("Change not yet sent to the driver")
+    if change.mailed_at and change.mailed_at >= change.changed_at:
+        told = _("driver told at %(time)s") if cancelled else _("Driver told at %(time)s")
+        return told % {"time": f"{timezone.localtime(change.mailed_at):%H:%M}"}
+    return (_("not sent, a newer plan of the cycle was published") if cancelled
+            else _("Change not sent: a newer plan of the cycle was published"))
 
 
 def _percent(value: Decimal, capacity) -> int:
@@ -65,6 +88,7 @@ class RouteView:
     index: int  # the route's colour: ROUTE_COLOURS on the map, .route-colour-<index> in the lists
     stops: list[StopView]
     home: list[float] | None
+    change: str = ""  # change_status() of the driver's day, when the published plan changed under them
 
     @property
     def colour(self) -> str:
@@ -84,10 +108,7 @@ class RouteView:
 
     @property
     def driver_name(self) -> str:
-        if self.route.driver is None:
-            return ""
-        user = self.route.driver.user
-        return user.get_full_name() or user.email
+        return _member_name(self.route.driver) if self.route.driver else ""
 
     @property
     def label(self) -> str:
@@ -132,6 +153,7 @@ class PlanView:
     routes: list[RouteView]
     unassigned: list[StopView]
     spare: list[SpareShift] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)  # drivers' days that have no route any more, with status
 
     @property
     def editable(self) -> bool:
@@ -191,7 +213,24 @@ def plan_view(run: PlanningRun) -> PlanView:
     if run.status in EDITABLE:
         stops = unassigned + [view.stop for route in routes for view in route.stops]
         spare = spare_shifts(run, [view.route for view in routes], stops)
-    return PlanView(run, hub, routes, [StopView.of(s) for s in unassigned], spare)
+    return PlanView(run, hub, routes, [StopView.of(s) for s in unassigned], spare, route_changes(run, routes))
+
+
+def route_changes(run: PlanningRun, routes: list[RouteView]) -> list[str]:
+    """Sets each route's change status from the run's RouteChange rows (one query, none for a plan that is not
+    published) and returns a line for each driver's day whose route was cancelled (its last stop moved away)."""
+    if run.published_at is None:
+        return []
+    changes = {(c.driver_id, c.day): c for c in RouteChange.objects.filter(run=run).select_related("driver__user")}
+    for view in routes:
+        if change := changes.get((view.route.driver_id, view.route.day)):
+            view.change = change_status(change)
+    routed = {(view.route.driver_id, view.route.day) for view in routes}
+    return [_("Route of %(driver)s on %(day)s cancelled: %(status)s") % {
+                "driver": _member_name(change.driver), "day": formats.date_format(change.day, "l j F"),
+                "status": change_status(change, cancelled=True)}
+            for key, change in sorted(changes.items(), key=lambda item: (item[0][1], item[1].pk))
+            if key not in routed]
 
 
 @dataclass

@@ -1,20 +1,24 @@
 """The fixer's planning pages: the run page with its map data, moves and pins by htmx and by plain POST (new km
 shown at once, refusals as an inline 400 that writes nothing), re-optimising through the page keeps what is
-pinned, starting a run with a time budget, publishing, the independent check, drivers' progress, and only
-managers get in."""
+pinned, starting a run with a time budget, publishing, the independent check, drivers' progress, whether each
+driver has been told about a change of the published plan (or has seen it), and only managers get in."""
 
 import json
 import re
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scope
 from planning_setup import closed_week, plan
 
-from logistics.models import PlanningRun, Route, Stop
+from logistics.models import PlanningRun, Route, RouteChange, Stop
 from logistics.services import planning
-from logistics.tasks_planning import notify_planning_run
+from logistics.services.route_changes import route_change_seen
+from logistics.tasks_planning import notify_planning_run, notify_route_change
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -336,6 +340,66 @@ def test_drivers_progress_is_shown_live(fixer, ready):
     live = fixer.get(run_url(ready, "live/"), **HTMX).content.decode()
     assert re.search(rf'id="live-stop-{kitchen.pk}">.*?stop-done', live, re.S)
     assert re.search(rf'id="live-stop-{pickup.pk}">.*?stop-problem.*?gesloten poort', live, re.S)
+
+
+@contextmanager
+def queued_notices(capture):
+    """An edit of a published plan as the web makes it: its on-commit work runs, the tasks are collected."""
+    with (mock.patch.object(notify_route_change, "apply_async") as notices,
+          mock.patch.object(notify_planning_run, "apply_async"), capture(execute=True)):
+        yield notices
+
+
+def change_line(body: str, route: Route) -> str:
+    found = re.search(rf'<p class="plan-route-change" id="route-change-{route.pk}">(.*?)</p>', body, re.S)
+    return found.group(1) if found else ""
+
+
+def test_the_fixer_sees_whether_each_driver_was_told_about_a_change(fixer, ready, django_capture_on_commit_callbacks,
+                                                                   django_assert_max_num_queries):
+    run = ready["run"]
+    pickup = stop_on(run, "deliver:pickup")
+    source, target = pickup.route, other_route(run, pickup)
+    with scope(coop=run.coop):
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+    assert "plan-route-change" not in fixer.get(run_url(ready)).content.decode(), "nothing changed yet"
+    with scope(coop=run.coop), queued_notices(django_capture_on_commit_callbacks) as notices:
+        planning.stop_move(stop_id=pickup.pk, route_id=target.pk, position=1)
+    with django_assert_max_num_queries(8):  # 7 before route changes were shown: one query reads them all
+        body = fixer.get(run_url(ready)).content.decode()
+    assert change_line(body, source) == change_line(body, target) == "Change not yet sent to the driver"
+
+    for call in notices.call_args_list:  # what the worker does after the pause
+        assert notify_route_change.apply(args=call.kwargs["args"]).get() == "mailed"
+    with scope(coop=run.coop):
+        change = RouteChange.objects.get(run=run, driver=target.driver_id)
+        told = f"Driver told at {timezone.localtime(change.mailed_at):%H:%M}"
+    body = fixer.get(run_url(ready)).content.decode()
+    assert change_line(body, source) == change_line(body, target) == told
+
+    with scope(coop=run.coop):
+        route_change_seen(change_id=change.pk, membership=target.driver, revision=change.revision)
+    body = fixer.get(run_url(ready)).content.decode()
+    assert change_line(body, target) == "Driver has seen the change" and change_line(body, source) == told
+
+
+def test_a_cancelled_route_is_listed_with_whether_its_driver_was_told(fixer, ready):
+    """Moving the last stop of a route away through the page (htmx): the route card is gone, the body the page
+    swaps in lists the cancelled route with its driver, and the route that took the stop says it changed."""
+    run = ready["run"]
+    home = stop_on(run, "deliver:home")
+    source, target = home.route, other_route(run, home)
+    with scope(coop=run.coop):
+        planning.planning_run_publish(run_id=run.pk, notify=False)
+        driver = source.driver.user
+    with mock.patch.object(notify_route_change, "apply_async"):
+        response = fixer.post(page(ready, f"plans/stops/{home.pk}/move/"), {"route": target.pk}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200 and f'id="route-{source.pk}"' not in body
+    cancelled = re.search(r'<ul class="msg" role="status" id="plan-cancelled"><li>(.*?)</li></ul>', body).group(1)
+    assert cancelled == (f"Route of {driver.get_full_name() or driver.email} on {source.day:%A %-d %B} cancelled: "
+                         "not yet sent to the driver")
+    assert change_line(body, target) == "Change not yet sent to the driver"
 
 
 def test_only_managers_reach_the_planning_pages(client, ready):
