@@ -110,28 +110,16 @@ class Lookup:
     listing: Listing | None  # the cached listing, if it is current
 
 
-def cache_keys(request, cycle_id: int, *, several: bool) -> list[str]:
-    """The cache keys `lookup` reads (none when this listing is not cached), to read them ahead: the tokens,
-    and the listing itself unless this process holds a copy."""
-    key = _listing_key(request, cycle_id, several)
-    if key is None:
-        return []
-    tokens = [versions.key(catalogue_version(request.coop.pk)), versions.key(offers_version(cycle_id))]
-    return tokens if key in _copies else [*tokens, key]
-
-
-def lookup(request, cycle_id: int, *, several: bool, read_ahead: tuple[set, dict] | None = None) -> Lookup:
+def lookup(request, cycle_id: int, *, several: bool) -> Lookup:
     """This request's listing from the cache, if current. Reads the tokens, so call it before reading the data
-    they cover (the cart's offers too). `read_ahead`: (keys asked, get_many answer) of an earlier round trip,
-    used when it asked for all of `cache_keys`."""
+    they cover (the cart's offers too)."""
     key = _listing_key(request, cycle_id, several)
     if key is None:
         return Lookup(None, None, None)
     names = [catalogue_version(request.coop.pk), offers_version(cycle_id)]
     wanted = [versions.key(name) for name in names] + ([] if key in _copies else [key])
     try:  # tokens first, then the data they cover (coop/versions.py); one round trip when all is there
-        ahead = read_ahead is not None and read_ahead[0].issuperset(wanted)
-        found = read_ahead[1] if ahead else cache.get_many(wanted)
+        found = cache.get_many(wanted)
         stamp = (templates_digest(ITEM_TEMPLATES + TEMPLATES), *versions.tokens(names, found))
         copy = _copies.get(key)
         if copy is not None and copy[0] == stamp:

@@ -20,11 +20,11 @@ begun. The templates it is rendered from are part of the key. Never cached: a pa
 (after a cart change without JavaScript), htmx requests (the filter form: the cart's return address comes from
 a header), queries the shop does not make, the page without an open round.
 
-On a hit the listing comes from its own entry, read in the same round trip when this process has seen the
-page before (it remembers which round's listing a page showed), else in a second one; if it is not current,
-the page is rendered again. The CSRF token is filled in per response, and "in your cart" notes are put into
-the listing. Shell and listing are kept as UTF-8 bytes and put together as bytes (no 80 KiB of text to encode
-per response).
+On a hit the listing comes from its own entry (or this process's copy of it, orders/shop/listing.py); if it is
+not current, the page is rendered again. A page the same visitor asked before has all these keys, with the
+session's and the request context's, read in one round trip (coop/cache_read_ahead.py).
+The CSRF token is filled in per response, and "in your cart" notes are put into the listing. Shell and listing
+are kept as UTF-8 bytes and put together as bytes (no 80 KiB of text to encode per response).
 """
 
 import hashlib
@@ -62,8 +62,6 @@ TEMPLATES = ("base.html", "coop/_nav.html", "orders/shop/shop.html", "orders/sho
 FILTERS_MARK = mark_safe("<!--shop-listing-filters-3b91e2-->")  # where the listing goes into the shell
 RESULTS_MARK = mark_safe("<!--shop-listing-results-3b91e2-->")
 CSRF_PLACEHOLDER = shop_listing.CSRF_PLACEHOLDER
-HINTS = 4096  # pages whose listing this process remembers (a hint only: the entry says which listing it wants)
-_hints: dict[str, tuple[int, bool]] = {}  # page key -> (cycle id, several rounds open) of its last entry
 _FILTERS, _RESULTS, _CSRF = FILTERS_MARK.encode(), RESULTS_MARK.encode(), CSRF_PLACEHOLDER.encode()
 
 
@@ -113,20 +111,15 @@ def lookup(request) -> HttpResponse | Probe:
     if key is None:
         return Probe(None)
     names = _names(request)
-    hint = _hints.get(key)
-    asked = [versions.key(name) for name in names] + [key]
-    if hint is not None:
-        asked = list(dict.fromkeys(asked + shop_listing.cache_keys(request, hint[0], several=hint[1])))
     try:
-        found = cache.get_many(asked)
+        found = cache.get_many([versions.key(name) for name in names] + [key])
         tokens = versions.tokens(names, found)
     except Exception:  # a cache outage slows the shop down, it does not break it
         logger.warning("shop page cache unavailable", exc_info=True)
         return Probe(None)
     entry = found.get(key)
     if entry is not None and entry.tokens == tokens and _now() < entry.valid_until:
-        _remember(key, entry)
-        listed = shop_listing.lookup(request, entry.cycle_id, several=entry.several, read_ahead=(set(asked), found))
+        listed = shop_listing.lookup(request, entry.cycle_id, several=entry.several)
         if listed.listing is not None and listed.stamp == entry.listing_stamp:
             return HttpResponse(page(entry.shell, listed.listing, entry.cart_lines, request), status=entry.status)
     return Probe(tokens)
@@ -134,12 +127,6 @@ def lookup(request) -> HttpResponse | Probe:
 
 def _now() -> float:
     return time.time()
-
-
-def _remember(key: str, entry: _Entry) -> None:
-    if len(_hints) >= HINTS:
-        _hints.clear()
-    _hints[key] = (entry.cycle_id, entry.several)
 
 
 def page(shell: bytes, listing: shop_listing.Listing, cart_lines: dict[int, Decimal], request) -> bytes:
@@ -172,4 +159,3 @@ def keep(request, probe: Probe, *, cycle: OrderCycle, open_cycles: list[OrderCyc
     except Exception:
         logger.warning("shop page cache unavailable", exc_info=True)
         return
-    _remember(key, entry)
